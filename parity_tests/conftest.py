@@ -1,0 +1,120 @@
+"""Shared set-up of the parity suite.
+
+- ``--device cpu|cuda|all`` picks where the PyTorch side runs (default: all =
+  cpu, plus cuda when ``torch.cuda.is_available()``; a cuda test is skipped with
+  that reason otherwise).
+- TF32 is off and deterministic algorithms are on, so float32 CUDA matmuls are
+  true float32 and repeatable.
+- The ``parity`` fixture compares a PyTorch result with a NumPy one within a
+  stated tolerance and records the measured error; ``--parity-report PATH``
+  writes every record as JSON (the study guide and ``dl-parity show --check``
+  read it).
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import platform
+
+os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")  # needed by deterministic cuBLAS
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import torch  # noqa: E402
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+torch.backends.cuda.matmul.allow_tf32 = False
+torch.backends.cudnn.allow_tf32 = False
+torch.use_deterministic_algorithms(True)
+
+settings.register_profile(
+    "parity", deadline=None, max_examples=25, derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+settings.load_profile("parity")
+
+_RECORDS: list[dict] = []
+
+
+def pytest_addoption(parser):
+    parser.addoption("--device", default="all", choices=["cpu", "cuda", "all"],
+                     help="where the PyTorch side runs: cpu, cuda, or all (cpu + cuda when present)")
+    parser.addoption("--parity-report", default=None, metavar="PATH",
+                     help="write the measured error of every parity comparison to PATH (JSON)")
+
+
+def pytest_generate_tests(metafunc):
+    if "device" in metafunc.fixturenames:
+        choice = metafunc.config.getoption("--device")
+        devices = ["cpu", "cuda"] if choice == "all" else [choice]
+        metafunc.parametrize("device", devices, scope="function")
+
+
+@pytest.fixture
+def device(request):
+    # parametrised by pytest_generate_tests; this body only checks availability
+    name = request.param
+    if name == "cuda" and not torch.cuda.is_available():
+        pytest.skip("CUDA is not available on this machine (torch.cuda.is_available() is False)")
+    return torch.device(name)
+
+
+def _to_numpy(x) -> np.ndarray:
+    if isinstance(x, torch.Tensor):
+        return x.detach().cpu().numpy()
+    return np.asarray(x)
+
+
+class Parity:
+    """``parity.close(what, torch_value, numpy_value, rtol=..., atol=..., formula=...)``.
+
+    Asserts |torch - numpy| <= atol + rtol * |numpy| element-wise (numpy's
+    assert_allclose, the NumPy value taken as the reference) and records the
+    largest absolute and relative error for the report.
+    """
+
+    def __init__(self, nodeid: str, device: str | None):
+        self.nodeid = nodeid
+        self.device = device
+
+    def close(self, what: str, actual, expected, *, rtol: float, atol: float = 0.0,
+              formula: str, device: str | None = None):
+        a = _to_numpy(actual)
+        e = _to_numpy(expected)
+        assert a.shape == e.shape, f"{what}: shape {a.shape} (torch) vs {e.shape} (numpy)"
+        a64, e64 = a.astype(np.float64), e.astype(np.float64)
+        diff = np.abs(a64 - e64)
+        max_abs = float(diff.max()) if diff.size else 0.0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rel = np.where(e64 != 0, diff / np.abs(e64), np.where(diff == 0, 0.0, np.inf))
+        max_rel = float(rel.max()) if rel.size else 0.0
+        ok = bool(np.all(diff <= atol + rtol * np.abs(e64)))
+        _RECORDS.append({
+            "test": self.nodeid, "formula": formula, "what": what,
+            "device": device or self.device or "cpu", "dtype": str(a.dtype),
+            "max_abs": max_abs, "max_rel": max_rel, "rtol": rtol, "atol": atol, "passed": ok,
+        })
+        np.testing.assert_allclose(a64, e64, rtol=rtol, atol=atol, err_msg=f"{what} ({formula})")
+
+
+@pytest.fixture
+def parity(request):
+    dev = request.node.callspec.params.get("device") if hasattr(request.node, "callspec") else None
+    return Parity(request.node.nodeid, dev)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    path = session.config.getoption("--parity-report")
+    if not path:
+        return
+    report = {
+        "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "machine": platform.node(), "processor": platform.processor() or platform.machine(),
+        "torch": torch.__version__, "numpy": np.__version__,
+        "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
+        "exitstatus": int(exitstatus), "records": _RECORDS,
+    }
+    tmp = f"{path}.tmp"
+    with open(tmp, "w") as f:
+        json.dump(report, f, indent=1)
+    os.replace(tmp, path)

@@ -1,0 +1,108 @@
+"""Input checks shared by the scratch modules.
+
+Every check raises ``ValueError`` with what was expected and what was given, so a
+user's mistake never turns into a silent wrong answer or a broadcasting surprise.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+
+def _describe(a) -> str:
+    a = np.asarray(a)
+    return f"an array of shape {a.shape} (rank {a.ndim}, dtype {a.dtype})"
+
+
+def as_matrix(name: str, a, *, rows: int | None = None, finite: bool = True) -> np.ndarray:
+    """Return ``a`` as a 2-D float array, or raise ValueError.
+
+    ``rows`` fixes the first dimension (e.g. n_x). A rank-1 array is refused: the
+    course's rule is to use (n, 1) or (1, n) and never shape (n,).
+    """
+    arr = np.asarray(a)
+    if arr.ndim != 2:
+        hint = ""
+        if arr.ndim == 1:
+            hint = f"; reshape it to ({arr.shape[0]}, 1) or (1, {arr.shape[0]})"
+        raise ValueError(f"{name}: expected a 2-D array, got {_describe(arr)}{hint}")
+    if not (np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)
+            or arr.dtype == np.bool_):
+        raise ValueError(f"{name}: expected a numeric array, got dtype {arr.dtype}")
+    if rows is not None and arr.shape[0] != rows:
+        raise ValueError(f"{name}: expected {rows} rows, got {_describe(arr)}")
+    if arr.shape[1] == 0:
+        raise ValueError(f"{name}: expected at least one example (m >= 1), got m = 0 "
+                         f"({_describe(arr)})")
+    if finite and np.issubdtype(arr.dtype, np.floating) and not np.isfinite(arr).all():
+        bad = int(np.size(arr) - np.isfinite(arr).sum())
+        raise ValueError(f"{name}: expected finite values, got {bad} NaN or inf "
+                         f"entr{'y' if bad == 1 else 'ies'} in {_describe(arr)}")
+    return arr
+
+
+def check_X(X, n_x: int | None = None) -> np.ndarray:
+    """X: (n_x, m), finite, m >= 1."""
+    return as_matrix("X", X, rows=n_x)
+
+
+def check_XY(X, Y, n_x: int | None = None, n_y: int | None = 1,
+             allow_rank1_Y: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """X: (n_x, m) and Y: (n_y, m) with the same m."""
+    X = check_X(X, n_x)
+    Y = np.asarray(Y)
+    if allow_rank1_Y and Y.ndim == 1:
+        Y = Y.reshape(1, -1)
+    Y = as_matrix("Y", Y, rows=n_y)
+    if Y.shape[1] != X.shape[1]:
+        raise ValueError(f"X and Y must hold the same number of examples m (columns): "
+                         f"X has m = {X.shape[1]} {X.shape}, Y has m = {Y.shape[1]} {Y.shape}")
+    return X, Y
+
+
+def check_column(name: str, a, n: int) -> np.ndarray:
+    """A column vector of shape (n, 1)."""
+    arr = np.asarray(a)
+    if arr.shape != (n, 1):
+        hint = " (a rank-1 array: reshape it to (n, 1))" if arr.ndim == 1 else ""
+        raise ValueError(f"{name}: expected shape ({n}, 1), got {_describe(arr)}{hint}")
+    return arr
+
+
+def check_parameters(parameters, L: int | None = None) -> int:
+    """Check a course parameter dict W1, b1, ..., WL, bL: keys present, shapes chain.
+
+    Returns L, the number of layers.
+    """
+    if not isinstance(parameters, dict):
+        raise ValueError(f"parameters: expected a dict with keys W1, b1, ..., got "
+                         f"{type(parameters).__name__}")
+    if L is None:
+        L = len(parameters) // 2
+    if L < 1:
+        raise ValueError(f"parameters: expected keys W1, b1, ..., WL, bL; got {sorted(parameters)}")
+    for l in range(1, L + 1):
+        for key in (f"W{l}", f"b{l}"):
+            if key not in parameters:
+                raise ValueError(f"parameters: missing key {key!r}; expected W1, b1, ..., "
+                                 f"W{L}, b{L}, got {sorted(parameters)}")
+        W = np.asarray(parameters[f"W{l}"])
+        b = np.asarray(parameters[f"b{l}"])
+        if W.ndim != 2:
+            raise ValueError(f"parameters: W{l} must be 2-D (n[{l}], n[{l - 1}]), got {_describe(W)}")
+        if b.shape != (W.shape[0], 1):
+            raise ValueError(f"parameters: b{l} must have shape ({W.shape[0]}, 1) to match "
+                             f"W{l} {W.shape}, got {_describe(b)}")
+        if l > 1:
+            prev = np.asarray(parameters[f"W{l - 1}"]).shape[0]
+            if W.shape[1] != prev:
+                raise ValueError(f"parameters: shapes don't chain: W{l} is {W.shape}, so it "
+                                 f"expects n[{l - 1}] = {W.shape[1]} inputs, but W{l - 1} "
+                                 f"{np.asarray(parameters[f'W{l - 1}']).shape} gives {prev}")
+    return L
+
+
+def check_same_shape(name_a: str, a, name_b: str, b) -> None:
+    a, b = np.asarray(a), np.asarray(b)
+    if a.shape != b.shape:
+        raise ValueError(f"{name_a} and {name_b} must have the same shape, got "
+                         f"{name_a} {a.shape} and {name_b} {b.shape}")
