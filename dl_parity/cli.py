@@ -1,0 +1,51 @@
+"""``dl-parity``: one command line for training, evaluating, benchmarking and studying.
+
+Each sub-command lives in ``dl_parity/commands/<name>.py`` and exposes
+``add_parser(subparsers)``, which registers its arguments and sets ``func``;
+``func(args)`` returns the exit status. A user's mistake raises ``UsageError``
+(printed as one line, exit 2), never a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+COMMANDS = ("train", "evaluate", "bench", "show", "study")
+
+
+class UsageError(Exception):
+    """A user's mistake: printed as ``dl-parity: error: ...`` with exit status 2."""
+
+    def __init__(self, message: str, status: int = 2):
+        super().__init__(message)
+        self.status = status
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dl-parity",
+        description="Hand-derived NumPy beside idiomatic PyTorch for course 1 of the Deep "
+                    "Learning Specialization, with proof that they agree.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMANDS:
+        module = importlib.import_module(f"dl_parity.commands.{name}")
+        module.add_parser(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except UsageError as exc:
+        print(f"dl-parity: error: {exc}", file=sys.stderr)
+        return exc.status
+    except KeyboardInterrupt:
+        print("dl-parity: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
