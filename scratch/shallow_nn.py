@@ -112,8 +112,7 @@ def gradient_descent(X, Y, parameters, num_iterations=10000, learning_rate=1.2,
     that iteration's update). ``callback(i, cost, parameters)``, if given, is
     called after each update (the CLI's progress bar).
     """
-    L = check_parameters(parameters, L=2)
-    del L
+    check_parameters(parameters, L=2)
     X, Y = check_XY(X, Y, n_x=parameters["W1"].shape[1], n_y=parameters["W2"].shape[0])
     costs = []
     for i in range(num_iterations):
