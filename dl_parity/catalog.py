@@ -262,3 +262,18 @@ def lookup(name: str) -> Formula | None:
             if path == name or path.rsplit(".", 1)[-1] == name:
                 return f
     return None
+
+
+def markdown_table() -> str:
+    """The catalog as the README's "Formulas covered" table (tests check they match)."""
+    lines = ["| id | formula | NumPy (scratch) | PyTorch (torch_ref) |", "| --- | --- | --- | --- |"]
+    for f in CATALOG:
+        formula = f.formula.replace("\n", "<br>").replace("|", "\\|")
+        numpy_side = ", ".join(f"`{p.removeprefix('scratch.')}`" for p in f.scratch)
+        torch_side = ", ".join(f"`{p.removeprefix('torch_ref.')}`" for p in f.torch + f.torch_ops)
+        lines.append(f"| `{f.id}` | {formula} | {numpy_side} | {torch_side} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(markdown_table())
