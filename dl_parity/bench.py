@@ -1,0 +1,474 @@
+"""Training-step benchmarks: the NumPy fast path (:class:`scratch.fast_nn.MLP`) beside
+PyTorch (:class:`torch_ref.models.DeepNet` + autograd + ``torch.optim.SGD``).
+
+What is timed: one training step = forward + cost + backward + update, on one batch
+that stays in memory (synthetic data of the workload's shapes). Each implementation
+runs ``steps`` steps per run after a warm-up; runs of the implementations are
+interleaved (ABAB..., the order rotating), and the figure quoted is the median over
+runs of the time per step, so noise from other processes hits every side alike.
+
+Figures per (workload, implementation, device, dtype):
+- step time (median), samples/s = m / step, MNIST epoch = 60000 / samples/s;
+- GFLOP/s from the analytic count: per layer 2 m n[l] n[l-1] forward and twice that
+  backward (the count includes dA[0] = W[1]^T dZ[1], which neither side computes);
+- that as a fraction of the peak GEMM rate measured in the same run (a large
+  square matmul of the same dtype on the same threads; the best of NumPy and torch);
+- peak memory: NumPy, the growth of the resident set (VmHWM) of a fresh process
+  that builds the batch and the model and trains; CUDA, torch.cuda.max_memory_allocated
+  above what was allocated before; beside it the theoretical minimum
+  (:func:`scratch.fast_nn.theoretical_memory`).
+
+torch is imported only inside the functions that need it, so the memory probe's
+process holds NumPy alone.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+MNIST_EPOCH = 60000
+DTYPES = ("float32", "float64")
+
+
+@dataclasses.dataclass(frozen=True)
+class Workload:
+    name: str
+    layer_dims: tuple
+    m: int
+    hidden: str
+    output: str
+    learning_rate: float
+    about: str
+
+    def flops(self) -> int:
+        """2 m n[l] n[l-1] per layer forward, twice that backward: 6 m sum n[l] n[l-1]."""
+        dims = self.layer_dims
+        return 6 * self.m * sum(a * b for a, b in zip(dims[:-1], dims[1:]))
+
+
+WORKLOADS = {
+    "cat": Workload("cat", (12288, 20, 7, 5, 1), 209, "relu", "sigmoid", 0.0075,
+                    "course L-layer cat model, full batch"),
+    "mnist-64": Workload("mnist-64", (784, 128, 64, 10), 64, "relu", "softmax", 0.1,
+                         "MNIST MLP, batch 64"),
+    "mnist-512": Workload("mnist-512", (784, 128, 64, 10), 512, "relu", "softmax", 0.1,
+                          "MNIST MLP, batch 512"),
+    "mnist-4096": Workload("mnist-4096", (784, 128, 64, 10), 4096, "relu", "softmax", 0.1,
+                           "MNIST MLP, batch 4096"),
+    "planar": Workload("planar", (2, 4, 1), 400, "tanh", "sigmoid", 1.2,
+                       "planar 2-4-1 tanh (per-call overhead)"),
+}
+
+
+# ----------------------------------------------------------------------------- data and models
+def synthetic_batch(w: Workload, dtype, seed=0):
+    """X (n[0], m) uniform in [0, 1) (like pixel intensities); Y (n[L], m): 0/1 labels
+    (sigmoid) or one-hot columns (softmax). Drawn straight in ``dtype``: no float64 copy."""
+    rng = np.random.default_rng(seed)
+    X = rng.random((w.layer_dims[0], w.m), dtype=np.dtype(dtype).type)
+    n_y = w.layer_dims[-1]
+    labels = rng.integers(0, n_y if w.output == "softmax" else 2, size=w.m)
+    Y = np.zeros((n_y, w.m), dtype)
+    if w.output == "softmax":
+        Y[labels, np.arange(w.m)] = 1
+    else:
+        Y[0] = labels
+    return X, Y, labels
+
+
+def initial_parameters(w: Workload, dtype):
+    """The course application's initialisation (seed 1, W[l] = randn / sqrt(n[l-1]))."""
+    from scratch.deep_nn import initialize_parameters_scaled
+    p = initialize_parameters_scaled(list(w.layer_dims), seed=1)
+    return {k: v.astype(dtype) for k, v in p.items()}
+
+
+def numpy_step(w: Workload, dtype):
+    """A closure running one step of :class:`scratch.fast_nn.MLP`."""
+    from scratch.fast_nn import MLP
+    X, Y, _ = synthetic_batch(w, dtype)
+    net = MLP(initial_parameters(w, dtype), w.hidden, w.output)
+    return lambda: net.step(X, Y, w.learning_rate)
+
+
+def course_step(w: Workload, dtype):
+    """One step of the course form: scratch.deep_nn / scratch.multiclass as they are
+    (new arrays each step), the loop body of ``gradient_descent``."""
+    from scratch import deep_nn
+    from scratch.cost import cross_entropy
+    X, Y, _ = synthetic_batch(w, dtype)
+    state = {"p": initial_parameters(w, dtype)}
+    L = len(w.layer_dims) - 1
+    if w.output == "softmax":
+        from scratch import multiclass as mc
+        forward, cost_of = mc._L_model_forward_multiclass, mc._cost_multiclass
+        backward = mc._L_model_backward_multiclass
+    else:
+        forward, cost_of, backward = deep_nn._L_model_forward, cross_entropy, \
+            deep_nn._L_model_backward
+
+    def step():
+        AL, caches = forward(X, state["p"], L, w.hidden)
+        cost = cost_of(AL, Y)
+        grads = backward(AL, Y, caches, w.hidden)
+        state["p"] = deep_nn._update_parameters(state["p"], grads, w.learning_rate, L)
+        return cost
+    return step
+
+
+def torch_softmax_available() -> bool:
+    import inspect
+
+    from torch_ref.models import DeepNet
+    return "output" in inspect.signature(DeepNet.__init__).parameters
+
+
+def torch_step(w: Workload, dtype, device="cpu"):
+    """A closure running one idiomatic PyTorch step, as ``torch_ref.train.train_epoch``:
+    zero_grad; cost = criterion(output or logits, y); backward; SGD step.
+    Data (torch layout, (m, n[0])) and model live on ``device``."""
+    import torch
+    from torch import nn
+
+    from torch_ref.models import DeepNet
+    tdtype = getattr(torch, dtype)
+    X, Y, labels = synthetic_batch(w, dtype)
+    params = initial_parameters(w, dtype)
+    softmax = w.output == "softmax" and torch_softmax_available()
+    if softmax:
+        model = DeepNet.from_course_parameters(params, w.hidden, device=device, dtype=tdtype,
+                                               output="softmax")
+        Xt = torch.from_numpy(X.T.copy()).to(device)
+        yt = torch.from_numpy(labels).to(device)
+        criterion = nn.CrossEntropyLoss()
+        loss_input = model.logits
+    else:   # sigmoid output (and MNIST while DeepNet had no softmax): BCELoss on A[L]
+        model = DeepNet.from_course_parameters(params, w.hidden, device=device, dtype=tdtype)
+        Xt = torch.from_numpy(X.T.copy()).to(device)
+        yt = torch.from_numpy(Y.T.copy()).to(device)
+        criterion = nn.BCELoss()
+        loss_input = model
+    optimizer = torch.optim.SGD(model.parameters(), lr=w.learning_rate)
+
+    def step():
+        optimizer.zero_grad(set_to_none=True)
+        cost = criterion(loss_input(Xt), yt)
+        cost.backward()
+        optimizer.step()
+        return cost.detach()
+    step.softmax = softmax
+    return step
+
+
+# ----------------------------------------------------------------------------- timing
+def _calibrate(fn, sync, target_s):
+    """Warm up, then the number of steps a run needs to last about target_s."""
+    for _ in range(3):
+        fn()
+    sync()
+    n, t = 1, 0.0
+    while True:
+        t0 = time.perf_counter()
+        for _ in range(n):
+            fn()
+        sync()
+        t = time.perf_counter() - t0
+        if t >= target_s / 4 or n >= 100000:
+            break
+        n *= 4
+    return max(1, int(n * target_s / max(t, 1e-9)))
+
+
+def time_interleaved(steps: dict, repeats: int, target_s: float, syncs: dict | None = None):
+    """{name: step closure} -> {name: [seconds per step of each run]}, runs interleaved."""
+    syncs = syncs or {}
+    noop = lambda: None  # noqa: E731
+    counts = {k: _calibrate(f, syncs.get(k, noop), target_s) for k, f in steps.items()}
+    times = {k: [] for k in steps}
+    names = list(steps)
+    for r in range(repeats):
+        order = names[r % len(names):] + names[:r % len(names)]
+        for k in order:
+            f, n, sync = steps[k], counts[k], syncs.get(k, noop)
+            sync()
+            t0 = time.perf_counter()
+            for _ in range(n):
+                f()
+            sync()
+            times[k].append((time.perf_counter() - t0) / n)
+    return times, counts
+
+
+def peak_gemm(dtype, n, repeats=3):
+    """Best GFLOP/s of an n x n x n matmul (2 n^3 FLOPs) in NumPy and in torch (CPU)."""
+    import torch
+    a = np.random.default_rng(0).random((n, n), dtype=np.dtype(dtype).type)
+    b, c = a.copy(), np.empty_like(a)
+    ta, tb = torch.from_numpy(a), torch.from_numpy(b)
+    tc = torch.empty_like(ta)
+    out = {}
+    for lib, f in (("numpy", lambda: np.dot(a, b, out=c)),
+                   ("torch", lambda: torch.mm(ta, tb, out=tc))):
+        f()
+        best = min(_timed(f) for _ in range(repeats))
+        out[lib] = 2 * n ** 3 / best / 1e9
+    return out
+
+
+def _timed(f):
+    t0 = time.perf_counter()
+    f()
+    return time.perf_counter() - t0
+
+
+# ----------------------------------------------------------------------------- memory (NumPy)
+def _status_kib(field):
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise OSError(f"{field} not in /proc/self/status")
+
+
+def memory_probe(name: str, dtype: str, threads: int, steps: int) -> dict:
+    """Run in a fresh process: the RSS growth (bytes) of building one batch and the
+    model and training ``steps`` steps, with NumPy's BLAS already started (a small
+    GEMM first), the peak read from VmHWM after resetting it (Linux clear_refs)."""
+    from threadpoolctl import threadpool_limits
+
+    from scratch.fast_nn import MLP
+    w = WORKLOADS[name]
+    with threadpool_limits(limits=threads, user_api="blas"):
+        a = np.ones((256, 256), dtype)
+        np.dot(a, a)
+        del a
+        try:
+            with open("/proc/self/clear_refs", "w") as fh:
+                fh.write("5")                    # reset VmHWM to the current RSS
+            how = "VmHWM after clear_refs"
+        except OSError:
+            how = "VmHWM (not reset: clear_refs refused)"
+        base = _status_kib("VmRSS")
+        X, Y, _ = synthetic_batch(w, dtype)
+        net = MLP(initial_parameters(w, dtype), w.hidden, w.output)
+        for _ in range(steps):
+            net.step(X, Y, w.learning_rate)
+        peak = _status_kib("VmHWM")
+    return {"growth_bytes": (peak - base) * 1024, "how": how}
+
+
+def numpy_memory(name, dtype, threads, steps=5):
+    code = ("import json, sys; from dl_parity.bench import memory_probe; "
+            "print(json.dumps(memory_probe(*json.loads(sys.argv[1]))))")
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS=str(threads))
+    proc = subprocess.run([sys.executable, "-c", code, json.dumps([name, dtype, threads, steps])],
+                          capture_output=True, text=True, env=env, timeout=300)
+    if proc.returncode != 0:
+        return {"growth_bytes": None, "how": f"probe failed: {proc.stderr.strip()[-200:]}"}
+    return json.loads(proc.stdout)
+
+
+# ----------------------------------------------------------------------------- the run
+def environment(threads: int) -> dict:
+    import torch
+    from threadpoolctl import threadpool_info
+    cfg = torch.__config__.show()
+    blas = [line.strip() for line in cfg.splitlines()
+            if "BLAS_INFO" in line or "Math Kernel" in line or "MKL-DNN" in line]
+    blas_info = next((part.split("=")[1] for line in blas for part in line.split(", ")
+                      if part.startswith("BLAS_INFO=")), None)
+    return {
+        "threads": threads,
+        "numpy": np.__version__, "torch": torch.__version__,
+        "python": platform.python_version(), "machine": platform.machine(),
+        "processor": _cpu_name(), "cpu_count": os.cpu_count(),
+        "numpy_blas": [{k: d.get(k) for k in ("internal_api", "version", "architecture",
+                                              "num_threads", "threading_layer", "filepath")}
+                       for d in threadpool_info() if d.get("user_api") == "blas"],
+        "torch_blas": blas_info,
+        "torch_blas_lines": [ln for ln in blas if "BUILD_TYPE" not in ln][:2],
+        "torch_threads": torch.get_num_threads(),
+        "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
+        "data": "synthetic: random data of each workload's real shapes",
+    }
+
+
+def _cpu_name():
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def run(workloads=None, quick=False, threads=None, log=print, with_course=True) -> dict:
+    """Run the benchmark; returns the report dict (see :func:`to_markdown`)."""
+    import torch
+    from threadpoolctl import threadpool_limits
+
+    from scratch.fast_nn import theoretical_memory
+    names = list(workloads or WORKLOADS)
+    threads = threads or os.cpu_count() or 1
+    repeats, target_s = (5, 0.03) if quick else (15, 0.15)
+    gemm_n = 1024 if quick else 2048
+    torch.set_num_threads(threads)
+    report = {"meta": None, "peak_gemm": {}, "results": [], "ratios": [], "cuda": None}
+    with threadpool_limits(limits=threads, user_api="blas"):
+        report["meta"] = environment(threads)
+        report["meta"].update(quick=quick, repeats=repeats, gemm_n=gemm_n,
+                              torch_softmax=torch_softmax_available())
+        for dtype in DTYPES:
+            g = peak_gemm(dtype, gemm_n)
+            report["peak_gemm"][dtype] = {**g, "machine": max(g.values())}
+            log(f"peak GEMM {dtype} ({gemm_n}^3): numpy {g['numpy']:.1f} GFLOP/s, "
+                f"torch {g['torch']:.1f} GFLOP/s")
+        for name in names:
+            w = WORKLOADS[name]
+            for dtype in DTYPES:
+                steps = {"numpy": numpy_step(w, dtype), "torch": torch_step(w, dtype)}
+                if with_course and not quick:
+                    steps["numpy-course"] = course_step(w, dtype)
+                times, counts = time_interleaved(steps, repeats, target_s)
+                mem = numpy_memory(name, dtype, threads, steps=3 if quick else 10)
+                minimum = theoretical_memory(w.layer_dims, w.m, dtype)
+                for impl, ts in times.items():
+                    row = _row(w, impl, "cpu", dtype, ts, counts[impl],
+                               report["peak_gemm"][dtype]["machine"])
+                    if impl == "numpy":
+                        row.update(memory_bytes=mem["growth_bytes"], memory_how=mem["how"],
+                                   memory_min_bytes=minimum)
+                    if impl == "torch":
+                        row["torch_output"] = ("softmax + CrossEntropyLoss"
+                                               if steps["torch"].softmax
+                                               else "sigmoid + BCELoss")
+                    report["results"].append(row)
+                ratio = statistics.median(times["numpy"]) / statistics.median(times["torch"])
+                report["ratios"].append({"workload": name, "dtype": dtype,
+                                         "numpy_over_torch": ratio})
+                log(f"{name:>10} {dtype}: numpy/torch step time = {ratio:.2f}")
+        if torch.cuda.is_available():
+            report["cuda"] = run_cuda(names, repeats, target_s, log)
+            report["results"].extend(report["cuda"].pop("rows"))
+    return report
+
+
+def _row(w, impl, device, dtype, ts, steps_per_run, peak):
+    step = statistics.median(ts)
+    gflops = w.flops() / step / 1e9
+    return {"workload": w.name, "implementation": impl, "device": device, "dtype": dtype,
+            "layer_dims": list(w.layer_dims), "m": w.m, "step_s": step,
+            "step_s_runs": ts, "steps_per_run": steps_per_run,
+            "samples_per_s": w.m / step,
+            "epoch_s": MNIST_EPOCH * step / w.m if w.name.startswith("mnist") else None,
+            "flops_per_step": w.flops(), "gflops": gflops, "peak_fraction": gflops / peak,
+            "memory_bytes": None, "memory_min_bytes": None}
+
+
+def run_cuda(names, repeats, target_s, log) -> dict:
+    """torch on the GPU, data resident there: step time per workload and dtype, peak
+    memory, and the launch floor (one tiny kernel launched and synchronised in a loop)."""
+    import torch
+    torch.backends.cuda.matmul.allow_tf32 = False
+    dev = torch.device("cuda")
+    sync = torch.cuda.synchronize
+    x = torch.zeros(1, device=dev)
+    for _ in range(100):
+        x.add_(1)
+    sync()
+    n = 2000
+    t0 = time.perf_counter()
+    for _ in range(n):
+        x.add_(1)
+    sync()
+    launch_s = (time.perf_counter() - t0) / n
+    peak = {}
+    for dtype in DTYPES:
+        a = torch.rand(4096, 4096, device=dev, dtype=getattr(torch, dtype))
+        torch.mm(a, a)
+        sync()
+        best = min(_timed(lambda: (torch.mm(a, a), sync())) for _ in range(3))
+        peak[dtype] = 2 * 4096 ** 3 / best / 1e9
+        del a
+    log(f"cuda: launch floor {launch_s * 1e6:.1f} us per kernel; peak GEMM "
+        + ", ".join(f"{d} {g:.0f} GFLOP/s" for d, g in peak.items()))
+    rows = []
+    for name in names:
+        w = WORKLOADS[name]
+        for dtype in DTYPES:
+            torch.cuda.empty_cache()
+            base = torch.cuda.memory_allocated()
+            torch.cuda.reset_peak_memory_stats()
+            step = torch_step(w, dtype, device=dev)
+            times, counts = time_interleaved({"torch": step}, repeats, target_s,
+                                             {"torch": sync})
+            row = _row(w, "torch", "cuda", dtype, times["torch"], counts["torch"], peak[dtype])
+            from scratch.fast_nn import theoretical_memory
+            row.update(memory_bytes=torch.cuda.max_memory_allocated() - base,
+                       memory_how="torch.cuda.max_memory_allocated",
+                       memory_min_bytes=theoretical_memory(w.layer_dims, w.m, dtype),
+                       launch_floor_s=launch_s,
+                       launches_equivalent=row["step_s"] / launch_s)
+            rows.append(row)
+            del step
+    return {"device": torch.cuda.get_device_name(0), "launch_floor_s": launch_s,
+            "peak_gemm": peak, "rows": rows}
+
+
+# ----------------------------------------------------------------------------- output
+def _fmt(x, spec, scale=1.0):
+    return "-" if x is None else format(x * scale, spec)
+
+
+def to_markdown(report: dict) -> str:
+    meta = report["meta"]
+    lines = [
+        f"threads: {meta['threads']} (NumPy BLAS via threadpoolctl, torch.set_num_threads; "
+        f"torch reports {meta['torch_threads']})",
+        "NumPy BLAS: " + "; ".join(f"{b['internal_api']} {b['version']} ({b['architecture']}, "
+                                   f"{b['num_threads']} threads)" for b in meta["numpy_blas"]),
+        f"torch BLAS: {meta['torch_blas']} ({'; '.join(meta['torch_blas_lines'])})",
+        f"CPU: {meta['processor']}, {meta['cpu_count']} logical CPUs; numpy {meta['numpy']}, "
+        f"torch {meta['torch']}",
+        f"data: {meta['data']}; median of {meta['repeats']} interleaved runs per row"
+        + (" (--quick)" if meta["quick"] else ""),
+        "peak GEMM (" + f"{meta['gemm_n']}^3): " + ", ".join(
+            f"{d} numpy {g['numpy']:.1f} / torch {g['torch']:.1f} GFLOP/s"
+            for d, g in report["peak_gemm"].items()),
+        "",
+        "| workload | impl | device | dtype | step (ms) | samples/s | MNIST epoch (s) "
+        "| GFLOP/s | % peak | peak mem (MB) | min mem (MB) |",
+        "| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for r in report["results"]:
+        lines.append(
+            f"| {r['workload']} | {r['implementation']} | {r['device']} | {r['dtype']} "
+            f"| {r['step_s'] * 1e3:.3f} | {r['samples_per_s']:,.0f} | {_fmt(r['epoch_s'], '.2f')} "
+            f"| {r['gflops']:.2f} | {100 * r['peak_fraction']:.1f} "
+            f"| {_fmt(r['memory_bytes'], '.2f', 1e-6)} | {_fmt(r['memory_min_bytes'], '.2f', 1e-6)} |")
+    lines += ["", "| workload | dtype | NumPy / PyTorch CPU step time |", "| --- | --- | ---: |"]
+    for q in report["ratios"]:
+        lines.append(f"| {q['workload']} | {q['dtype']} | {q['numpy_over_torch']:.2f} |")
+    lines += ["", "GFLOP/s: analytic 6 m sum n[l] n[l-1] per step (includes dA[0], which neither "
+              "side computes); % peak: of the best large GEMM above. Peak memory: NumPy, RSS "
+              "growth of a fresh process (batch + model + training); min = parameters + "
+              "gradients + A[0..L] + Y of one batch."]
+    if not meta.get("torch_softmax", True):
+        lines.append("note: torch_ref.DeepNet has no softmax output here; the MNIST torch rows "
+                     "use sigmoid + BCELoss.")
+    if report.get("cuda"):
+        c = report["cuda"]
+        lines.append(f"cuda: {c['device']}; launch floor {c['launch_floor_s'] * 1e6:.1f} us "
+                     f"per kernel; peak GEMM " + ", ".join(f"{d} {g:.0f} GFLOP/s"
+                                                          for d, g in c["peak_gemm"].items()))
+    return "\n".join(lines)

@@ -1,0 +1,282 @@
+"""The week-4 network again, written for speed: same formulas, no temporaries.
+
+:mod:`scratch.deep_nn` is the reference: one function per formula, a new array per
+step, a cache of tuples. This module computes exactly the same thing (the parity
+suite checks it against both that code and PyTorch's autograd) with the costs a
+profiler finds in the reference form taken out:
+
+- every array of one step is allocated once, for a batch size m, and reused: each
+  GEMM writes into its buffer (``np.dot(..., out=)``), each activation is applied
+  in place, and a steady-state training step allocates nothing the size of a batch;
+- the dtype is kept: a float32 model stays float32 end to end (Python scalars such as
+  1/m and alpha are "weak" under NumPy 2's promotion rules, so they never upcast);
+- the forward pass caches A[l] only. The backward pass reads what it needs from A[l]
+  (ReLU: g'(Z) = 1 where A > 0; tanh: g'(Z) = 1 - A^2; sigmoid: A (1 - A)) instead of
+  recomputing g(Z) as :func:`scratch.activations.relu_backward` and friends do;
+- dZ[l] overwrites A[l] in the backward pass (A[l] is not needed once dW[l+1] is
+  made), so the only extra buffer is one dA of the widest hidden layer;
+- dZ[L] = (1/m) (A[L] - Y) carries the 1/m, so dW[l] = dZ[l] A[l-1]^T and
+  db[l] = sum(dZ[l], axis=1) need no further scaling (a mean-reduced loss in
+  PyTorch does the same); dA[0] = W[1]^T dZ[1] is never formed (nothing uses it);
+- inputs are checked once per call by shape and dtype, not element by element.
+
+Shapes (the course's): X = A[0] (n[0], m); W[l] (n[l], n[l-1]); b[l] (n[l], 1);
+A[l], dZ[l] (n[l], m); Y (n[L], m): 0/1 labels for a sigmoid output, one-hot columns
+for a softmax output.
+
+Example::
+
+    >>> net = MLP(initialize_parameters_scaled([12288, 20, 7, 5, 1]))
+    >>> cost = net.step(X, Y, learning_rate=0.0075)    # forward, cost, backward, update
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .cost import LOG_CLAMP
+
+HIDDEN = ("relu", "tanh", "sigmoid")
+OUTPUTS = ("sigmoid", "softmax")
+
+
+def _sigmoid_(Z):
+    """A = 1 / (1 + e^{-Z}), in place.  e^{-Z} may overflow to inf for very negative Z;
+    1 / (1 + inf) = 0 is then the right answer, so the overflow is not an error."""
+    np.negative(Z, out=Z)
+    with np.errstate(over="ignore"):
+        np.exp(Z, out=Z)
+    Z += 1
+    np.reciprocal(Z, out=Z)
+
+
+class MLP:
+    """[LINEAR -> g] x (L-1) -> LINEAR -> sigmoid (or softmax), trained in place.
+
+    Args:
+        parameters: the course's {"W1", "b1", ..., "WL", "bL"} (copied, not modified).
+        hidden_activation: "relu" (default), "tanh" or "sigmoid".
+        output: "sigmoid" (cost: binary cross-entropy) or "softmax" (categorical
+            cross-entropy, Y one-hot), as in :mod:`scratch.deep_nn` and
+            :mod:`scratch.multiclass`.
+        dtype: float32 or float64; default: the dtype of W1.
+
+    Buffers for a batch of m examples (made on the first call with that m):
+        A[l] (n[l], m) for l = 1..L, reused as dZ[l] in the backward pass;
+        one dA buffer (max n[l] over hidden layers, m); for the cost one (n[L], m) log
+        buffer and for the softmax two (1, m) rows.
+    """
+
+    def __init__(self, parameters, hidden_activation="relu", output="sigmoid", dtype=None):
+        if hidden_activation not in HIDDEN:
+            raise ValueError(f"hidden_activation: expected one of {', '.join(map(repr, HIDDEN))}, "
+                             f"got {hidden_activation!r}")
+        if output not in OUTPUTS:
+            raise ValueError(f"output: expected one of {', '.join(map(repr, OUTPUTS))}, "
+                             f"got {output!r}")
+        if not isinstance(parameters, dict) or "W1" not in parameters:
+            raise ValueError(f"parameters: expected the course's dict W1, b1, ..., WL, bL, got "
+                             f"{type(parameters).__name__}")
+        dtype = np.dtype(dtype if dtype is not None else np.asarray(parameters["W1"]).dtype)
+        if dtype not in (np.float32, np.float64):
+            raise ValueError(f"dtype: expected float32 or float64, got {dtype}")
+        L = len(parameters) // 2
+        self.W, self.b = [None], [None]          # index l = 1..L, as in the notes
+        for l in range(1, L + 1):
+            if f"W{l}" not in parameters or f"b{l}" not in parameters:
+                raise ValueError(f"parameters: missing W{l} or b{l}; got {sorted(parameters)}")
+            W = np.array(parameters[f"W{l}"], dtype=dtype, order="C")
+            b = np.array(parameters[f"b{l}"], dtype=dtype, order="C")
+            n_prev = self.W[-1].shape[0] if l > 1 else W.shape[1]
+            if W.ndim != 2 or W.shape[1] != n_prev or b.shape != (W.shape[0], 1):
+                raise ValueError(f"parameters: W{l} {W.shape} and b{l} {b.shape} do not chain; "
+                                 f"expected W{l} (n[{l}], {n_prev}) and b{l} (n[{l}], 1)")
+            self.W.append(W)
+            self.b.append(b)
+        self.L = L
+        self.layer_dims = [self.W[1].shape[1]] + [self.W[l].shape[0] for l in range(1, L + 1)]
+        self.dtype = dtype
+        self.hidden_activation = hidden_activation
+        self.output = output
+        self.dW = [None] + [np.zeros_like(W) for W in self.W[1:]]
+        self.db = [None] + [np.zeros_like(b) for b in self.b[1:]]
+        self.m = None
+
+    def __repr__(self):
+        return (f"MLP(layer_dims={self.layer_dims}, hidden_activation={self.hidden_activation!r}, "
+                f"output={self.output!r}, dtype={self.dtype})")
+
+    # ------------------------------------------------------------------ buffers
+    def _buffers(self, m):
+        if self.m == m:
+            return
+        self.m = None                            # free the old batch size's buffers first
+        dims, L = self.layer_dims, self.L
+        self.A = [None] + [np.empty((dims[l], m), self.dtype) for l in range(1, L + 1)]
+        widest = max(dims[1:L], default=1)
+        self._dA = np.empty(widest * m, self.dtype)          # dA[l-1] = W[l]^T dZ[l], l >= 2
+        self._row = np.empty((2, 1, m), self.dtype)          # softmax: column max, column sum
+        self._log = np.empty((dims[L], m), self.dtype)       # the cost's log A[L], log(1 - A[L])
+        self.m = m
+
+    def _check(self, name, a, rows):
+        if not isinstance(a, np.ndarray) or a.ndim != 2 or a.shape[0] != rows \
+                or a.dtype != self.dtype:
+            got = (f"shape {a.shape}, dtype {a.dtype}" if isinstance(a, np.ndarray)
+                   else type(a).__name__)
+            raise ValueError(f"{name}: expected a {self.dtype} array of shape ({rows}, m), "
+                             f"got {got}")
+        if a.shape[1] == 0:
+            raise ValueError(f"{name}: expected at least one example (m >= 1), got m = 0")
+
+    # ------------------------------------------------------------------ forward
+    def forward(self, X):
+        """A[l] = g(W[l] A[l-1] + b[l]) for l = 1..L, with A[0] = X (n[0], m).
+
+        Returns A[L] (n[L], m): a view of the model's buffer, overwritten by the next
+        call (copy it to keep it). A[1..L] stay in ``self.A`` for :meth:`backward`.
+        """
+        self._check("X", X, self.layer_dims[0])
+        self._buffers(X.shape[1])
+        self._X = A_prev = X                                 # A[0], for dW[1]
+        for l in range(1, self.L + 1):
+            Z = np.dot(self.W[l], A_prev, out=self.A[l])     # Z[l] = W[l] A[l-1]
+            Z += self.b[l]                                   #        + b[l]
+            if l < self.L:
+                self._hidden_(Z)                             # A[l] = g(Z[l]), in place
+            elif self.output == "sigmoid":
+                _sigmoid_(Z)
+            else:
+                self._softmax_(Z)
+            A_prev = Z
+        return self.A[self.L]
+
+    def _hidden_(self, Z):
+        if self.hidden_activation == "relu":
+            np.maximum(Z, 0, out=Z)
+        elif self.hidden_activation == "tanh":
+            np.tanh(Z, out=Z)
+        else:
+            _sigmoid_(Z)
+
+    def _softmax_(self, Z):
+        """A = e^{Z - max Z} / sum e^{Z - max Z}, column by column, in place."""
+        t_max, s = self._row
+        np.max(Z, axis=0, keepdims=True, out=t_max)
+        Z -= t_max
+        np.exp(Z, out=Z)
+        np.sum(Z, axis=0, keepdims=True, out=s)
+        Z /= s
+
+    # ------------------------------------------------------------------ cost
+    def cost(self, Y):
+        """J of the last forward pass, a Python float; each log clamped at -100 as in
+        :mod:`scratch.cost` (so a saturated A[L] gives a finite J, like ``nn.BCELoss``).
+
+        sigmoid: J = -(1/m) sum(Y log A[L] + (1 - Y) log(1 - A[L]))
+                   = -(1/m) (Y . log A[L] + sum log(1 - A[L]) - Y . log(1 - A[L]))
+        softmax: J = -(1/m) sum_i sum_k Y_ki log A[L]_ki
+        """
+        A, m, log_ = self.A[self.L], self.m, self._log
+        self._check_Y(Y)
+        with np.errstate(divide="ignore"):
+            np.log(A, out=log_)
+        np.maximum(log_, LOG_CLAMP, out=log_)
+        J = np.vdot(Y, log_)                                 # Y . log A
+        if self.output == "sigmoid":
+            np.subtract(1, A, out=log_)
+            with np.errstate(divide="ignore"):
+                np.log(log_, out=log_)
+            np.maximum(log_, LOG_CLAMP, out=log_)
+            J += np.sum(log_) - np.vdot(Y, log_)             # (1 - Y) . log(1 - A)
+        return float(-J / m)
+
+    def _check_Y(self, Y):
+        self._check("Y", Y, self.layer_dims[-1])
+        if Y.shape[1] != self.m:
+            raise ValueError(f"Y: expected m = {self.m} columns like the last X, got {Y.shape}")
+
+    # ------------------------------------------------------------------ backward
+    def backward(self, Y):
+        """Gradients of the last forward pass into ``self.dW[l]``, ``self.db[l]``.
+
+        dZ[L] = (1/m) (A[L] - Y)            (sigmoid + BCE, or softmax + CE)
+        for l = L..1:
+            dW[l] = dZ[l] A[l-1]^T;  db[l] = sum(dZ[l], axis=1, keepdims=True)
+            dA[l-1] = W[l]^T dZ[l];  dZ[l-1] = dA[l-1] * g'(Z[l-1])   (l >= 2)
+
+        Overwrites A[l] with dZ[l]: call :meth:`forward` again before the next backward.
+        """
+        L, m = self.L, self.m
+        self._check_Y(Y)
+        dZ = self.A[L]
+        np.subtract(dZ, Y, out=dZ)                           # dZ[L] = A[L] - Y
+        dZ *= 1 / m                                          #   with the cost's 1/m
+        for l in range(L, 0, -1):
+            A_prev = self.A[l - 1] if l > 1 else self._X
+            np.dot(dZ, A_prev.T, out=self.dW[l])             # dW[l] = dZ[l] A[l-1]^T
+            np.sum(dZ, axis=1, keepdims=True, out=self.db[l])  # db[l] = sum(dZ[l])
+            if l > 1:
+                dA = self._dA[:A_prev.size].reshape(A_prev.shape)
+                np.dot(self.W[l].T, dZ, out=dA)              # dA[l-1] = W[l]^T dZ[l]
+                self._times_g_prime_(A_prev, dA)             # dZ[l-1], written over A[l-1]
+                dZ = A_prev
+        return self.dW, self.db
+
+    def _times_g_prime_(self, A, dA):
+        """A := dA * g'(Z), with g'(Z) read off A = g(Z)."""
+        if self.hidden_activation == "relu":
+            np.sign(A, out=A)                                # g'(Z) = 1 where A > 0, else 0
+        elif self.hidden_activation == "tanh":
+            np.multiply(A, A, out=A)
+            np.subtract(1, A, out=A)                         # g'(Z) = 1 - A^2
+        else:
+            np.multiply(dA, A, out=dA)
+            np.subtract(1, A, out=A)                         # g'(Z) = A (1 - A)
+        np.multiply(A, dA, out=A)
+
+    # ------------------------------------------------------------------ update
+    def update(self, learning_rate):
+        """W[l] := W[l] - alpha dW[l];  b[l] := b[l] - alpha db[l], in place.
+
+        (dW[l] and db[l] are scaled by alpha in place on the way: read the
+        gradients before calling this.)"""
+        for l in range(1, self.L + 1):
+            self.dW[l] *= learning_rate
+            self.W[l] -= self.dW[l]
+            self.db[l] *= learning_rate
+            self.b[l] -= self.db[l]
+
+    def step(self, X, Y, learning_rate):
+        """One gradient-descent step: forward, cost, backward, update. Returns the cost
+        before the update (a Python float)."""
+        self.forward(X)
+        cost = self.cost(Y)
+        self.backward(Y)
+        self.update(learning_rate)
+        return cost
+
+    # ------------------------------------------------------------------ the course's dicts
+    def course_parameters(self):
+        """{"W1", "b1", ..., "WL", "bL"}: copies in the course's shapes."""
+        out = {}
+        for l in range(1, self.L + 1):
+            out[f"W{l}"], out[f"b{l}"] = self.W[l].copy(), self.b[l].copy()
+        return out
+
+    def gradients(self):
+        """{"dW1", "db1", ..., "dWL", "dbL"} of the last :meth:`backward`: copies."""
+        out = {}
+        for l in range(1, self.L + 1):
+            out[f"dW{l}"], out[f"db{l}"] = self.dW[l].copy(), self.db[l].copy()
+        return out
+
+
+def theoretical_memory(layer_dims, m, dtype):
+    """Bytes that one training step cannot do without: parameters + gradients +
+    the cached activations A[0] = X, A[1], ..., A[L] of one batch, + the labels Y.
+
+    sum over l of 2 (n[l] n[l-1] + n[l])  +  m sum_{l=0..L} n[l]  +  m n[L], times the itemsize.
+    """
+    dims = list(layer_dims)
+    params = sum(n * n_prev + n for n_prev, n in zip(dims[:-1], dims[1:]))
+    return np.dtype(dtype).itemsize * (2 * params + m * sum(dims) + m * dims[-1])
