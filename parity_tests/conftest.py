@@ -118,3 +118,48 @@ def pytest_sessionfinish(session, exitstatus):
     with open(tmp, "w") as f:
         json.dump(report, f, indent=1)
     os.replace(tmp, path)
+
+
+# ---------------------------------------------------------------- real data (issue 3)
+# The data root is $DL_PARITY_DATA (else ./data). A test that needs the real files
+# skips, naming the missing paths, when they are absent; with DL_PARITY_REQUIRE_DATA=1
+# (CI) it fails instead, so missing data can never pass silently.
+
+_CAT_FILES = ("catvnoncat/train_catvnoncat.h5", "catvnoncat/test_catvnoncat.h5")
+_MNIST_FILES = tuple(f"MNIST/raw/{s}-{k}-ubyte.gz" for s in ("train", "t10k")
+                     for k in ("images-idx3", "labels-idx1"))
+
+
+def _data_root_with(what: str, files: tuple[str, ...]):
+    from pathlib import Path
+
+    root = Path(os.environ.get("DL_PARITY_DATA") or "data")
+    missing = [str(root / f) for f in files if not (root / f).is_file()]
+    if missing:
+        message = (f"{what} data not found: missing {', '.join(missing)}; set DL_PARITY_DATA "
+                   f"to the folder that holds them")
+        if os.environ.get("DL_PARITY_REQUIRE_DATA") == "1":
+            pytest.fail(f"{message} (DL_PARITY_REQUIRE_DATA=1: real data is required)",
+                        pytrace=False)
+        pytest.skip(message)
+    return root
+
+
+@pytest.fixture(scope="session")
+def cat_root():
+    """The data root holding catvnoncat/{train,test}_catvnoncat.h5 (skip or fail if absent)."""
+    return _data_root_with("cat vs non-cat", _CAT_FILES)
+
+
+@pytest.fixture(scope="session")
+def mnist_root():
+    """The data root holding MNIST/raw/*-ubyte.gz (skip or fail if absent)."""
+    return _data_root_with("MNIST", _MNIST_FILES)
+
+
+@pytest.fixture(scope="session")
+def mnist_numpy(mnist_root):
+    """``scratch.datasets.load_mnist(mnist_root)`` (float64), loaded once per session."""
+    from scratch.datasets import load_mnist
+
+    return load_mnist(mnist_root)
