@@ -2,7 +2,8 @@
 
 - :class:`LogisticRegression`: yhat = sigma(x w + b)                       (week 2)
 - :class:`PlanarNet`: one tanh hidden layer, sigmoid output                 (week 3)
-- :class:`DeepNet`: any ``layer_dims``, ReLU (or other) hidden, sigmoid out (week 4)
+- :class:`DeepNet`: any ``layer_dims``, ReLU (or other) hidden, sigmoid out (week 4),
+  or ``output="softmax"`` for C classes (course 2, MNIST)
 
 Each forward pass is ``nn.Linear`` then an activation module, layer after layer;
 ``forward(X, return_intermediates=True)`` also returns every Z[l] and A[l] (torch
@@ -11,6 +12,12 @@ gradients. The cost is ``nn.BCELoss`` on the sigmoid output: the course computes
 sigma first and then the log, and ``BCELoss`` does the same, clamping each log at
 -100 (``nn.BCEWithLogitsLoss`` would fold the sigmoid into a log-sum-exp, which is
 more accurate for saturated logits but is not the course's formula).
+
+With ``output="softmax"`` the module still returns probabilities, but the loss
+to train it with is ``nn.CrossEntropyLoss`` on the LOGITS Z[L] (``net.logits(X)``):
+it computes log softmax(z)_k = z_k - log sum_j e^{z_j} as one log-sum-exp, which
+stays exact where softmax's probabilities underflow to 0 and their log would be
+-inf (d2l's concise softmax regression makes the same choice).
 """
 from __future__ import annotations
 
@@ -29,6 +36,13 @@ ACTIVATIONS = {
 }
 
 
+#: output activation name -> module factory (softmax over the classes, dim 1 in torch's layout)
+OUTPUTS = {
+    "sigmoid": nn.Sigmoid,
+    "softmax": lambda: nn.Softmax(dim=1),
+}
+
+
 def _activation(name: str) -> nn.Module:
     try:
         return ACTIVATIONS[name]()
@@ -38,7 +52,7 @@ def _activation(name: str) -> nn.Module:
 
 
 class DeepNet(nn.Module):
-    r"""[Linear -> g] x (L-1) -> Linear -> sigmoid.
+    r"""[Linear -> g] x (L-1) -> Linear -> sigmoid (or softmax).
 
     .. math:: Z^{[l]} = A^{[l-1]} W^{[l]T} + b^{[l]}, \quad A^{[l]} = g^{[l]}(Z^{[l]})
 
@@ -46,10 +60,16 @@ class DeepNet(nn.Module):
         layer_dims: [n_x, n[1], ..., n[L]].
         hidden_activation: "relu" (default), "tanh", "sigmoid" or "leaky_relu" (slope 0.01).
         device, dtype: where the parameters live and their float type.
+        output: "sigmoid" (default, the course's: each output unit a probability) or
+            "softmax" (keyword only: n[L] = C classes, each row of the output sums
+            to 1, ``nn.Softmax(dim=1)``). Train a softmax net with
+            ``nn.CrossEntropyLoss()(net.logits(X), y)``, not with the log of its
+            output: the loss's log-sum-exp never takes log(0).
 
     Shape:
         - Input: (m, n_x).
-        - Output: (m, n[L]), probabilities in [0, 1].
+        - Output: (m, n[L]), probabilities in [0, 1] (rows summing to 1 for softmax).
+        - ``logits(X)``: (m, n[L]), Z[L] before the output activation.
 
     Example::
 
@@ -58,18 +78,22 @@ class DeepNet(nn.Module):
     """
 
     def __init__(self, layer_dims: Sequence[int], hidden_activation: str = "relu",
-                 device=None, dtype=None):
+                 device=None, dtype=None, *, output: str = "sigmoid"):
         super().__init__()
+        if output not in OUTPUTS:
+            raise ValueError(f"output: expected one of {', '.join(repr(o) for o in OUTPUTS)}, "
+                             f"got {output!r}")
         dims = [int(n) for n in layer_dims]
         if len(dims) < 2 or min(dims) < 1:
             raise ValueError(f"layer_dims: expected at least two positive sizes, got {layer_dims!r}")
         self.layer_dims = dims
         self.hidden_activation = hidden_activation
+        self.output = output
         self.linears = nn.ModuleList(
             nn.Linear(n_in, n_out, device=device, dtype=dtype)
             for n_in, n_out in zip(dims[:-1], dims[1:]))
         self.activations = nn.ModuleList(
-            [_activation(hidden_activation) for _ in dims[1:-1]] + [nn.Sigmoid()])
+            [_activation(hidden_activation) for _ in dims[1:-1]] + [OUTPUTS[output]()])
 
     @property
     def L(self) -> int:
@@ -87,8 +111,15 @@ class DeepNet(nn.Module):
             cache[f"Z{l}"], cache[f"A{l}"] = Z, A
         return (A, cache) if return_intermediates else A
 
+    def logits(self, X: torch.Tensor) -> torch.Tensor:
+        """Z[L], (m, n[L]): the last layer before its sigmoid/softmax, what
+        ``nn.CrossEntropyLoss`` (and ``nn.BCEWithLogitsLoss``) take."""
+        _, cache = self.forward(X, return_intermediates=True)
+        return cache[f"Z{self.L}"]
+
     def extra_repr(self) -> str:
-        return f"layer_dims={self.layer_dims}, hidden_activation={self.hidden_activation!r}"
+        out = f", output={self.output!r}" if self.output != "sigmoid" else ""
+        return f"layer_dims={self.layer_dims}, hidden_activation={self.hidden_activation!r}{out}"
 
     # ------------------------------------------------------------ the course's parameter dict
     @torch.no_grad()
@@ -127,7 +158,8 @@ class DeepNet(nn.Module):
 
     @classmethod
     def from_course_parameters(cls, parameters: Mapping[str, np.ndarray],
-                               hidden_activation: str = "relu", device=None, dtype=None):
+                               hidden_activation: str = "relu", device=None, dtype=None,
+                               *, output: str = "sigmoid"):
         """Build a DeepNet whose layer_dims are read off W1..WL, and load the values."""
         L = sum(1 for k in parameters if k.startswith("W"))
         if L < 1 or f"W{L}" not in parameters:
@@ -136,7 +168,8 @@ class DeepNet(nn.Module):
                                                   for l in range(1, L + 1)]
         if dtype is None:
             dtype = torch.float64 if np.asarray(parameters["W1"]).dtype == np.float64 else None
-        net = cls(dims, hidden_activation, device=device, dtype=dtype)
+        extra = {"output": output} if output != "sigmoid" else {}
+        net = cls(dims, hidden_activation, device=device, dtype=dtype, **extra)
         return net.load_course_parameters(parameters)
 
 
