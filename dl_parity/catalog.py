@@ -43,6 +43,7 @@ T_SH = "parity_tests/test_shallow_nn.py"
 T_DN = "parity_tests/test_deep_nn.py"
 T_GC = "parity_tests/test_gradcheck.py"
 T_CR = "parity_tests/test_course_results.py"
+T_MC = "parity_tests/test_multiclass.py"
 
 CATALOG: tuple[Formula, ...] = (
     # ------------------------------------------------------------------ activations
@@ -241,11 +242,83 @@ CATALOG: tuple[Formula, ...] = (
         (f"{T_DN}::test_training_parity", f"{T_CR}::test_course_two_layer",
          f"{T_CR}::test_course_L_layer"),
         torch_ops=("torch.optim.SGD",)),
+    # ------------------------------------------------------------------ course 2: multiclass, MNIST
+    Formula(
+        "c2.softmax", "c2", "Multiclass output", "Softmax and its backward pass",
+        "t = e^(Z⁽ᴸ⁾ − maxₖ Z⁽ᴸ⁾ₖ);  A⁽ᴸ⁾ = t / Σₖ tₖ   (column by column)\n"
+        "∂Aₖ/∂Zⱼ = Aₖ (δₖⱼ − Aⱼ)  ⇒  dZ = A ∗ (dA − Σₖ Aₖ dAₖ)",
+        r"A^{[L]}_k = \frac{e^{Z^{[L]}_k - \max_j Z^{[L]}_j}}{\sum_{i} e^{Z^{[L]}_i - \max_j Z^{[L]}_j}}, \qquad dZ = A * \Big(dA - \sum_k A_k\, dA_k\Big)",
+        ("scratch.multiclass.softmax", "scratch.multiclass.softmax_backward"),
+        ("torch_ref.models.OUTPUTS", "torch_ref.models.DeepNet.forward"),
+        (f"{T_MC}::test_softmax_parity", f"{T_MC}::test_softmax_huge_logits"),
+        torch_ops=("torch.nn.Softmax", "torch.softmax"),
+        note="Subtracting the column maximum keeps every exponent ≤ 0: logits of 1e3 do not overflow."),
+    Formula(
+        "c2.cross_entropy", "c2", "Multiclass output", "One-hot labels and categorical cross-entropy",
+        "Yₖᵢ = 1 if y⁽ⁱ⁾ = k else 0   (Y is C × m)\nJ = −(1/m) Σᵢ Σₖ Yₖᵢ log A⁽ᴸ⁾ₖᵢ",
+        r"Y_{ki} = [\,y^{(i)} = k\,], \qquad J = -\frac{1}{m} \sum_{i=1}^{m} \sum_{k=1}^{C} Y_{ki} \log A^{[L]}_{ki}",
+        ("scratch.multiclass.one_hot", "scratch.multiclass.compute_cost_multiclass"),
+        ("torch_ref.train.criterion_for", "torch_ref.models.DeepNet.logits"),
+        (f"{T_MC}::test_multiclass_cost_parity", f"{T_MC}::test_multiclass_cost_saturated",
+         f"{T_MC}::test_one_hot_parity"),
+        torch_ops=("torch.nn.CrossEntropyLoss", "torch.nn.functional.one_hot"),
+        note="torch takes the logits (log-sum-exp); scratch clamps log 0 at −100, so they differ "
+             "only when the labelled class's probability is below e⁻¹⁰⁰."),
+    Formula(
+        "c2.forward", "c2", "Multiclass output", "L-layer forward with a softmax output, prediction",
+        "A⁽⁰⁾ = X;  A⁽ˡ⁾ = g(W⁽ˡ⁾A⁽ˡ⁻¹⁾ + b⁽ˡ⁾), l = 1..L−1;  A⁽ᴸ⁾ = softmax(W⁽ᴸ⁾A⁽ᴸ⁻¹⁾ + b⁽ᴸ⁾)\n"
+        "ŷ⁽ⁱ⁾ = argmaxₖ A⁽ᴸ⁾ₖᵢ",
+        r"A^{[L]} = \mathrm{softmax}\big(W^{[L]} A^{[L-1]} + b^{[L]}\big), \qquad \hat{y}^{(i)} = \arg\max_k A^{[L]}_{ki}",
+        ("scratch.multiclass.L_model_forward_multiclass", "scratch.multiclass.predict_multiclass"),
+        ("torch_ref.models.DeepNet", "torch_ref.models.DeepNet.forward"),
+        (f"{T_MC}::test_multiclass_backward_parity",),
+        torch_ops=("torch.nn.Linear", "torch.nn.Softmax")),
+    Formula(
+        "c2.backward", "c2", "Multiclass output", "Backward pass with softmax and cross-entropy",
+        "dZ⁽ᴸ⁾ = A⁽ᴸ⁾ − Y   (Y one-hot)\n"
+        "for l = L..1: dW⁽ˡ⁾ = (1/m) dZ⁽ˡ⁾A⁽ˡ⁻¹⁾ᵀ;  db⁽ˡ⁾ = (1/m) Σᵢ dZ⁽ˡ⁾⁽ⁱ⁾;  dA⁽ˡ⁻¹⁾ = W⁽ˡ⁾ᵀdZ⁽ˡ⁾;  "
+        "dZ⁽ˡ⁻¹⁾ = dA⁽ˡ⁻¹⁾ ∗ g′(Z⁽ˡ⁻¹⁾)",
+        r"dZ^{[L]} = A^{[L]} - Y, \quad dW^{[l]} = \frac{1}{m} dZ^{[l]} A^{[l-1]T}, \quad db^{[l]} = \frac{1}{m} \sum_{i} dZ^{[l](i)}, \quad dZ^{[l-1]} = W^{[l]T} dZ^{[l]} * g'\big(Z^{[l-1]}\big)",
+        ("scratch.multiclass.L_model_backward_multiclass",),
+        ("torch_ref.train.train_epoch",),
+        (f"{T_MC}::test_multiclass_backward_parity", f"{T_MC}::test_gradcheck_multiclass"),
+        torch_ops=("torch.Tensor.backward", "torch.nn.CrossEntropyLoss"),
+        note="Autograd's ∂J/∂Z⁽ᴸ⁾ of the mean loss is (A⁽ᴸ⁾ − Y) / m."),
+    Formula(
+        "c2.he_init", "c2", "Multiclass output", "He initialisation",
+        "W⁽ˡ⁾ = randn(n⁽ˡ⁾, n⁽ˡ⁻¹⁾) · √(2 / n⁽ˡ⁻¹⁾);  b⁽ˡ⁾ = 0",
+        r"W^{[l]} \sim \mathcal{N}\big(0, 2 / n^{[l-1]}\big), \qquad b^{[l]} = 0",
+        ("scratch.multiclass.initialize_parameters_he",),
+        ("torch_ref.train.he_init_",),
+        (f"{T_MC}::test_he_initialisation",),
+        torch_ops=("torch.nn.init.kaiming_normal_",),
+        note="The same distribution (mode fan_in, relu gain √2), from different generators: "
+             "compared statistically, and scratch exactly against the formula."),
+    Formula(
+        "c2.mini_batches", "c2", "Mini-batch gradient descent", "Random mini-batches",
+        "shuffle the columns of (X, Y) with one permutation;\n"
+        "⌊m / s⌋ batches of s columns, then one of m mod s (if nonzero)",
+        r"X = \big[X^{\{1\}}, X^{\{2\}}, \dots, X^{\{\lceil m/s \rceil\}}\big], \quad |X^{\{t\}}| = s \ \text{except the last}, \ m \bmod s",
+        ("scratch.multiclass.random_mini_batches",),
+        ("torch_ref.train.train_epoch",),
+        (f"{T_MC}::test_random_mini_batches",),
+        torch_ops=("torch.utils.data.DataLoader",),
+        note="Parity runs feed torch the very batches random_mini_batches cut; standalone torch "
+             "uses a DataLoader."),
+    Formula(
+        "c2.training", "c2", "Mini-batch gradient descent", "One epoch of mini-batch gradient descent",
+        "for t = 1..T: forward on X⁽ᵗ⁾; J⁽ᵗ⁾ on that batch; backward;\n"
+        "    W⁽ˡ⁾ := W⁽ˡ⁾ − α dW⁽ˡ⁾;  b⁽ˡ⁾ := b⁽ˡ⁾ − α db⁽ˡ⁾",
+        r"\text{for each } t:\ W^{[l]} := W^{[l]} - \alpha\, dW^{[l]\{t\}}, \quad b^{[l]} := b^{[l]} - \alpha\, db^{[l]\{t\}}",
+        ("scratch.multiclass.train_epoch",),
+        ("torch_ref.train.train_epoch", "torch_ref.train.criterion_for"),
+        (f"{T_MC}::test_minibatch_training_parity",),
+        torch_ops=("torch.optim.SGD", "torch.nn.CrossEntropyLoss", "torch.nn.BCELoss")),
 )
 
 #: scratch modules whose public functions must all appear in the catalog
 FORMULA_MODULES = ("scratch.activations", "scratch.cost", "scratch.logistic_regression",
-                   "scratch.shallow_nn", "scratch.deep_nn")
+                   "scratch.shallow_nn", "scratch.deep_nn", "scratch.multiclass")
 
 
 def by_id() -> dict[str, Formula]:
