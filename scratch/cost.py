@@ -25,12 +25,12 @@ def clamped_log(A) -> np.ndarray:
 def cross_entropy(A, Y) -> np.ndarray:
     """J = -(1/m) sum(Y log A + (1 - Y) log(1 - A)) over all entries, as a 0-d array.
 
-    A and Y: (1, m); Y may be boolean. The (1/m) and the sums run along m.
+    A and Y: (1, m); Y may be boolean or integer (cast to A's dtype). The (1/m) and the sums run along m.
     """
     A = np.asarray(A)
     Y = np.asarray(Y)
-    if Y.dtype == np.bool_:
-        Y = Y.astype(A.dtype)
+    if Y.dtype != A.dtype and np.issubdtype(A.dtype, np.floating):
+        Y = Y.astype(A.dtype)  # labels (bool, int or float) in A's precision: no upcast
     m = A.shape[1]
     logprobs = Y * clamped_log(A) + (1 - Y) * clamped_log(1 - A)
-    return np.squeeze(-np.sum(logprobs) / m)
+    return np.asarray(-np.sum(logprobs) / m)
