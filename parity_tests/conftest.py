@@ -47,7 +47,8 @@ def pytest_generate_tests(metafunc):
     if "device" in metafunc.fixturenames:
         choice = metafunc.config.getoption("--device")
         devices = ["cpu", "cuda"] if choice == "all" else [choice]
-        metafunc.parametrize("device", devices, scope="function")
+        # indirect: the value goes through the `device` fixture below (the cuda skip)
+        metafunc.parametrize("device", devices, scope="function", indirect=True)
 
 
 @pytest.fixture
