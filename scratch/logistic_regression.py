@@ -86,7 +86,9 @@ def propagate_loops(w, b, X, Y):
     """
     w, b, X, Y = _check_wbXY(w, b, X, Y)
     n_x, m = X.shape
-    dtype = np.result_type(w, X, float)
+    dtype = np.result_type(w, X)
+    if not np.issubdtype(dtype, np.floating):
+        dtype = np.dtype(np.float64)
     J = dtype.type(0)
     dw = np.zeros((n_x, 1), dtype=dtype)
     db = dtype.type(0)
