@@ -85,12 +85,20 @@ class ParityRun:
     def records(self) -> list[dict]:
         return (self.report or {}).get("records", [])
 
+    def skip_reasons(self) -> dict[str, int]:
+        """pytest's short summary of skips (``-ra``): reason -> number of tests skipped."""
+        reasons: dict[str, int] = {}
+        for m in _SKIPPED.finditer(self.output):
+            reasons[m.group(2).strip()] = reasons.get(m.group(2).strip(), 0) + int(m.group(1))
+        return reasons
+
     def summary_line(self) -> str:
         lines = [ln.strip("= ").strip() for ln in self.output.splitlines() if ln.startswith("=")]
         return lines[-1] if lines else f"pytest exited with status {self.returncode}"
 
 
 _OUTCOME = re.compile(r"^(\S+::\S+?)\s+(PASSED|FAILED|SKIPPED|ERROR|XFAIL|XPASS)\b")
+_SKIPPED = re.compile(r"^SKIPPED \[(\d+)\] [^\s:]+:\d+: (.*)$", re.MULTILINE)
 _COLLECTED = re.compile(r"collected (\d+) items?(?: / (\d+) deselected)?(?: / (\d+) selected)?")
 
 
@@ -260,8 +268,6 @@ class Curve:
     setup: str
     numpy_costs: list[float]
     torch_costs: list[float]
-    seconds_numpy: float
-    seconds_torch: float
     png: bytes = b""
 
     @property
@@ -289,14 +295,6 @@ def _load_cat_train(data_dir: Path):
     X = x.reshape(x.shape[0], -1).T / 255.0
     Y = y.reshape(1, -1).astype(np.float64)
     return X, Y
-
-
-def _timed(fn):
-    import time
-
-    t0 = time.perf_counter()
-    out = fn()
-    return out, time.perf_counter() - t0
 
 
 def _bar_callback(bar):
@@ -343,10 +341,10 @@ def train_curves(quick: bool = False, data_dir: Path | None = None,
             np.random.seed(2)
             params = snn.initialize_parameters(2, 4, 1)
             np.random.set_state(state)
-            (_, np_costs), s_np = _timed(lambda: snn.gradient_descent(
-                X, Y, params, num_iterations=n, learning_rate=1.2, callback=cb))
+            _, np_costs = snn.gradient_descent(X, Y, params, num_iterations=n,
+                                               learning_rate=1.2, callback=cb)
             net = PlanarNet(2, 4, 1, dtype=torch.float64).load_course_parameters(params)
-            torch_costs, s_t = _timed(lambda: fit(net, t(X), t(Y), 1.2, n, callback=cb))
+            torch_costs = fit(net, t(X), t(Y), 1.2, n, callback=cb)
             title = "Planar flower, one hidden layer (week 3)"
             setup = (f"2 → 4 tanh → 1 sigmoid, m = {X.shape[1]}; np.random.seed(2) then "
                      f"scratch.shallow_nn.initialize_parameters; learning rate 1.2; {n} iterations")
@@ -362,10 +360,10 @@ def train_curves(quick: bool = False, data_dir: Path | None = None,
                     costs.append(float(c[0]))
                     bar.update(1)
                 return costs
-            np_costs, s_np = _timed(numpy_run)
+            np_costs = numpy_run()
             net = LogisticRegression(X.shape[0], dtype=torch.float64).load_course_parameters(
                 {"w": w0, "b": b0})
-            torch_costs, s_t = _timed(lambda: fit(net, t(X), t(Y), 0.005, n, callback=cb))
+            torch_costs = fit(net, t(X), t(Y), 0.005, n, callback=cb)
             title = "Cat / non-cat, logistic regression (week 2)"
             setup = (f"12288 → 1 sigmoid, m = {X.shape[1]}; w = 0, b = 0 "
                      f"(initialize_with_zeros); learning rate 0.005; {n} iterations")
@@ -373,16 +371,16 @@ def train_curves(quick: bool = False, data_dir: Path | None = None,
             X, Y = _load_cat_train(data_dir)
             dims = [X.shape[0], 20, 7, 5, 1]
             params = dnn.initialize_parameters_scaled(dims, seed=1)
-            (_, np_costs), s_np = _timed(lambda: dnn.gradient_descent(
-                X, Y, params, learning_rate=0.0075, num_iterations=n, callback=cb))
+            _, np_costs = dnn.gradient_descent(X, Y, params, learning_rate=0.0075,
+                                               num_iterations=n, callback=cb)
             net = DeepNet.from_course_parameters(params, dtype=torch.float64)
-            torch_costs, s_t = _timed(lambda: fit(net, t(X), t(Y), 0.0075, n, callback=cb))
+            torch_costs = fit(net, t(X), t(Y), 0.0075, n, callback=cb)
             title = "Cat / non-cat, L-layer network (week 4)"
             setup = (f"{dims} ReLU × 3 → sigmoid, m = {X.shape[1]}; "
                      f"initialize_parameters_scaled(seed=1); learning rate 0.0075; {n} iterations")
         bar.close()
         curves.append(Curve(key, title, setup, [float(c) for c in np_costs],
-                            [float(c) for c in torch_costs], s_np, s_t))
+                            [float(c) for c in torch_costs]))
     for c in curves:
         c.png = plot_curve(c)
     return curves
@@ -485,7 +483,12 @@ th, td { padding:7px 10px; text-align:left; border-bottom:1px solid var(--line);
 th { font-size:12px; text-transform:uppercase; letter-spacing:.04em; color:var(--muted); font-weight:600;
   background:#f4f5f2; }
 td.num { font-family:"DejaVu Sans Mono", Menlo, Consolas, monospace; font-size:13px; white-space:nowrap; }
-table.summary tr.week td { background:#f8f9f6; font-weight:600; color:var(--muted); font-size:13px; }
+table.summary tr.week td { background:#f8f9f6; font-weight:600; color:var(--muted); font-size:13px;
+  padding-top:10px; }
+table.summary td { padding:5px 10px; }
+table.summary td.id { font-family:"DejaVu Sans Mono", Menlo, Consolas, monospace; font-size:12px;
+  color:#7b8794; white-space:nowrap; }
+p.footnote { font-size:13px; color:var(--muted); margin:8px 0 0; }
 .badge { display:inline-block; padding:1px 9px; border-radius:10px; font-size:12.5px; font-weight:600;
   white-space:nowrap; }
 .badge.pass { color:var(--ok); background:var(--okbg); }
@@ -496,10 +499,10 @@ section.formula { background:var(--card); border:1px solid var(--line); border-r
 section.formula h3 { margin:0; font-size:20px; }
 section.formula .meta { color:var(--muted); font-size:13px; margin:2px 0 12px; }
 section.formula .meta code { font-size:12.5px; }
-.math { font-size:20px; overflow-x:auto; padding:8px 4px 2px; }
+.math { font-size:20px; overflow-x:auto; overflow-y:hidden; padding:10px 4px 12px; }
 .math math { font-size:1.1em; }
-pre.formula-text { margin:6px 0 8px; padding:8px 12px; background:#f7f7f4; border-radius:6px;
-  font-size:14px; color:#3e4c59; white-space:pre-wrap; }
+pre.formula-text { margin:2px 0 10px; padding:2px 0 2px 12px; border-left:3px solid var(--line);
+  font: 14px/1.6 "DejaVu Sans", Arial, sans-serif; color:var(--muted); white-space:pre-wrap; }
 p.note { margin:6px 0 10px; padding:6px 12px; border-left:3px solid #d69e2e; background:#fffbf2;
   font-size:14px; }
 .codes { display:grid; grid-template-columns: minmax(0,1fr) minmax(0,1fr); gap:18px; margin-top:14px; }
@@ -512,7 +515,7 @@ p.note { margin:6px 0 10px; padding:6px 12px; border-left:3px solid #d69e2e; bac
   gap:10px; flex-wrap:wrap; }
 .src .cap code { color:var(--ink); font-weight:600; }
 .hl { background:#f8f8f6; border:1px solid #eceee9; border-radius:6px; overflow-x:auto; }
-.hl pre { margin:0; padding:10px 12px; font-size:12.8px; line-height:1.5; }
+.hl pre { margin:0; padding:10px 12px; font-size:12.5px; line-height:1.5; }
 .src.err { color:var(--bad); font-size:13.5px; }
 .ops { font-size:13px; color:var(--muted); margin:2px 0 0; }
 .ops code { background:#fdf0e6; color:#9c4221; padding:1px 5px; border-radius:4px; font-size:12.5px; }
@@ -585,13 +588,15 @@ def render_html(entries: Sequence[Formula], statuses: dict[str, Status], run: Pa
                 f"<span><b>pytest:</b> {_e(run.summary_line())}</span>"]
         if quick:
             info.append("<span><b>Quick:</b> slow and course tests left out</span>")
+        for reason, n in run.skip_reasons().items():
+            info.append(f"<span><b>Skipped ({n}):</b> {_e(reason)}</span>")
 
     # ----------------------------------------------------------- navigation + summary
     nav, summary = [], []
     for w in weeks:
         items = [f for f in entries if f.week == w]
         nav.append(f"<h4>{_e(WEEKS.get(w, 'Week ' + w))}</h4><ul>")
-        summary.append(f"<tr class='week'><td colspan='6'>{_e(WEEKS.get(w, 'Week ' + w))}</td></tr>")
+        summary.append(f"<tr class='week'><td colspan='7'>{_e(WEEKS.get(w, 'Week ' + w))}</td></tr>")
         for f in items:
             st = statuses[f.id]
             worst = st.worst
@@ -599,7 +604,7 @@ def render_html(entries: Sequence[Formula], statuses: dict[str, Status], run: Pa
                        f"{_e(f.title)}</a></li>")
             summary.append(
                 f"<tr data-formula-id='{_e(f.id)}'><td><a href='#{_anchor(f.id)}'>{_e(f.title)}</a>"
-                f"<br><span class='mono' style='font-size:11.5px;color:#7b8794'>{_e(f.id)}</span></td>"
+                f"</td><td class='id'>{_e(f.id)}</td>"
                 f"<td><span class='badge {st.key}'>{_e(st.label)}</span></td>"
                 f"<td class='num'>{fmt_err(worst.max_abs) if worst else '—'}</td>"
                 f"<td class='num'>{fmt_err(worst.max_rel) if worst else '—'}</td>"
@@ -648,8 +653,8 @@ def render_html(entries: Sequence[Formula], statuses: dict[str, Status], run: Pa
 <figure class="curve" data-model="{_e(c.key)}"><h3>{_e(c.title)}</h3>
   <img alt="learning curves of {_e(c.title)}: NumPy and PyTorch" src="{uri}">
   <figcaption>{_e(c.setup)}. Final cost: NumPy {c.numpy_costs[-1]:.10f}, PyTorch
-  {c.torch_costs[-1]:.10f}; largest |ΔJ| over the run {fmt_err(c.max_diff)}. Time on this
-  machine: NumPy {c.seconds_numpy:.1f} s, PyTorch {c.seconds_torch:.1f} s (float64, CPU).</figcaption>
+  {c.torch_costs[-1]:.10f}; largest |ΔJ| over the {len(c.numpy_costs)} iterations
+  {fmt_err(c.max_diff)}.</figcaption>
 </figure>""")
     curves_html = ""
     if curves or curves_note:
@@ -677,9 +682,14 @@ computes it beside the PyTorch code that does the same, and the error measured b
 the parity suite on this machine.</p>
 <div class="runinfo">{''.join(info)}</div></header>
 <h2 id="summary">Summary: {n_pass} of {len(entries)} formulas measured within tolerance</h2>
-<table class="summary"><thead><tr><th>formula</th><th>parity</th><th>worst abs err</th>
+<table class="summary"><thead><tr><th>formula</th><th>id</th><th>parity</th><th>worst abs err</th>
 <th>its rel err</th><th>dtype · device</th><th>tolerance</th></tr></thead>
 <tbody>{''.join(summary)}</tbody></table>
+<p class="footnote">Each comparison passes when |PyTorch − NumPy| ≤ atol + rtol·|NumPy| element-wise,
+the NumPy value taken as the reference. The worst comparison of each formula is the one with the
+largest absolute error; its relative error is the largest |Δ| / |NumPy| over the same elements
+(∞ where the NumPy value is exactly 0 and the PyTorch one is not: the absolute tolerance covers
+those).</p>
 {''.join(sections)}
 {curves_html}
 <footer>Generated {_e(generated)} by <code>dl-parity study</code> from

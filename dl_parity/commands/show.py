@@ -10,6 +10,8 @@ from __future__ import annotations
 import difflib
 import os
 
+from rich.markup import escape
+
 from ..cli import UsageError
 
 #: below this many columns the two sources are printed one after the other
@@ -81,8 +83,8 @@ def run(args) -> int:
                                      and width >= SIDE_BY_SIDE_MIN_WIDTH)
     print_entry(console, entry, side_by_side=side)
     if others:
-        console.print(f"[dim]{args.name!r} is also in: "
-                      + ", ".join(f"{f.id} ({f.title})" for f in others) + "[/dim]")
+        console.print(f"[dim]{escape(repr(args.name))} is also in: "
+                      + escape(", ".join(f"{f.id} ({f.title})" for f in others)) + "[/dim]")
     if args.check:
         return check(console, entry, device=args.device)
     return 0
@@ -100,15 +102,16 @@ def print_list(console, catalog) -> None:
         items = [f for f in catalog if f.week == w]
         if not items:
             continue
-        table = Table(title=WEEKS.get(w, f"Week {w}"), title_justify="left", show_lines=False,
+        table = Table(title=escape(WEEKS.get(w, f"Week {w}")), title_justify="left", show_lines=False,
                       title_style="bold", expand=False)
         table.add_column("id", style="cyan", no_wrap=True)
         table.add_column("formula")
         table.add_column("NumPy (scratch)")
         table.add_column("PyTorch (torch_ref)")
         for f in items:
-            table.add_row(f.id, f.title, ", ".join(short_name(p) for p in f.scratch),
-                          ", ".join(short_name(p) for p in f.torch))
+            table.add_row(escape(f.id), escape(f.title),
+                          escape(", ".join(short_name(p) for p in f.scratch)),
+                          escape(", ".join(short_name(p) for p in f.torch)))
         console.print(table)
         console.print()
 
@@ -141,14 +144,16 @@ def print_entry(console, entry, side_by_side: bool) -> None:
     from ..catalog import WEEKS
     from ..sources import entry_sources
 
-    console.print(Rule(f"[bold]{entry.title}[/bold]  [dim]{entry.id}[/dim]", align="left"))
-    console.print(f"[dim]{WEEKS.get(entry.week, entry.week)} · {entry.section}[/dim]")
+    console.print(Rule(f"[bold]{escape(entry.title)}[/bold]  [dim]{escape(entry.id)}[/dim]",
+                       align="left"))
+    console.print(f"[dim]{escape(WEEKS.get(entry.week, entry.week))} · "
+                  f"{escape(entry.section)}[/dim]")
     console.print(Padding(Text(entry.formula, style="bold"), (1, 4)))
     if entry.note:
-        console.print(f"[yellow]Note:[/yellow] {entry.note}")
+        console.print(f"[yellow]Note:[/yellow] {escape(entry.note)}")
     if entry.torch_ops:
-        console.print("[dim]PyTorch builtins relied on:[/dim] " + ", ".join(entry.torch_ops))
-    console.print("[dim]Parity tests:[/dim] " + ", ".join(entry.tests))
+        console.print("[dim]PyTorch builtins relied on:[/dim] " + escape(", ".join(entry.torch_ops)))
+    console.print("[dim]Parity tests:[/dim] " + escape(", ".join(entry.tests)))
     console.print()
     np_sources, pt_sources = entry_sources(entry)
     left = _source_group(np_sources, side_by_side, "blue")
@@ -174,21 +179,22 @@ def check(console, entry, device: str | None = None) -> int:
     from ..study import entry_status, fmt_err, fmt_tol, run_parity
 
     console.print()
-    console.print(f"[bold]Running the parity tests of {entry.id}[/bold] "
-                  f"[dim]({', '.join(entry.tests)})[/dim]")
+    console.print(f"[bold]Running the parity tests of {escape(entry.id)}[/bold] "
+                  f"[dim]({escape(', '.join(entry.tests))})[/dim]")
     result = run_parity(entry.tests, device=device, progress=console.is_terminal,
                         description=entry.id)
     for test, why in result.missing.items():
-        console.print(f"[yellow]not run:[/yellow] {test}: {why}")
+        console.print(f"[yellow]not run:[/yellow] {escape(test)}: {escape(why)}")
     if not result.command:
         console.print("[yellow]No parity test of this entry exists yet; nothing measured.[/yellow]")
         return 1
     status = entry_status(entry, result)
     if status.rows:
         rep = result.report or {}
-        console.print(f"[dim]{rep.get('date', '')} on {rep.get('machine', '')} "
-                      f"({rep.get('processor', '')}), torch {rep.get('torch', '')}, numpy "
-                      f"{rep.get('numpy', '')}, CUDA: {rep.get('cuda') or 'not available'}[/dim]")
+        console.print(escape(f"{rep.get('date', '')} on {rep.get('machine', '')} "
+                             f"({rep.get('processor', '')}), torch {rep.get('torch', '')}, "
+                             f"numpy {rep.get('numpy', '')}, "
+                             f"CUDA: {rep.get('cuda') or 'not available'}"), style="dim")
         table = Table(show_lines=False)
         for col in ("test", "compared", "device", "dtype", "n"):
             table.add_column(col)
@@ -196,16 +202,15 @@ def check(console, entry, device: str | None = None) -> int:
             table.add_column(col, justify="right")
         table.add_column("ok")
         for r in sorted(status.rows, key=lambda r: (r.test, r.what, r.device, r.dtype)):
-            table.add_row(r.test.split("::")[-1], r.what, r.device, r.dtype, str(r.n),
+            table.add_row(escape(r.test.split("::")[-1]), escape(r.what), r.device, r.dtype, str(r.n),
                           fmt_err(r.max_abs), fmt_err(r.max_rel), fmt_tol(r),
                           "[green]yes[/green]" if r.passed else "[red]NO[/red]")
         console.print(table)
-    skipped = sorted(t for t, o in result.outcomes.items() if o == "SKIPPED")
-    if skipped:
-        console.print(f"[dim]skipped: {', '.join(skipped)}[/dim]")
+    for reason, n in result.skip_reasons().items():
+        console.print(escape(f"skipped ({n}): {reason}"), style="dim")
     colour = {"pass": "green", "fail": "red"}.get(status.key, "yellow")
-    console.print(f"[{colour}]{status.label}[/{colour}]: {status.detail}")
-    console.print(f"[dim]pytest: {result.summary_line()}[/dim]")
+    console.print(f"[{colour}]{escape(status.label)}[/{colour}]: {escape(status.detail)}")
+    console.print(escape(f"pytest: {result.summary_line()}"), style="dim")
     if result.returncode not in (0, 5) or status.key == "fail":
         tail = "\n".join(result.output.rstrip().splitlines()[-30:])
         console.print(tail, markup=False, highlight=False)

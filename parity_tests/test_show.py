@@ -1,0 +1,109 @@
+"""``dl-parity show`` as a user runs it: a formula, its NumPy code and its PyTorch code."""
+from __future__ import annotations
+
+import pytest
+
+from dl_parity.catalog import CATALOG, WEEKS
+from dl_parity.cli import main
+from dl_parity.sources import PROJECT_ROOT, entries_for, get_source
+
+
+def _file_lines(src):
+    return (PROJECT_ROOT / src.file).read_text(encoding="utf-8").splitlines()
+
+
+# ---------------------------------------------------------------------------- sources
+def test_source_of_a_function_is_the_text_in_its_file():
+    src = get_source("scratch.deep_nn.linear_backward")
+    assert src.ok and src.kind == "function" and src.file == "scratch/deep_nn.py"
+    lines = _file_lines(src)
+    code = src.code.splitlines()
+    assert code[0] == "def linear_backward(dZ, cache):"
+    assert lines[src.line - 1:src.line - 1 + len(code)] == code
+
+
+def test_source_of_a_method_and_of_a_dict():
+    method = get_source("torch_ref.models.DeepNet.forward")
+    assert method.kind == "method" and method.code.startswith("def forward(self")
+    value = get_source("torch_ref.models.ACTIVATIONS")
+    assert value.kind == "value"
+    lines = _file_lines(value)
+    start = next(i for i, ln in enumerate(lines) if ln.startswith("ACTIVATIONS = {"))
+    assert "ACTIVATIONS = {" in value.code and value.code.rstrip().endswith("}")
+    assert lines[value.line - 1].lstrip().startswith("#") and value.line <= start + 1
+
+
+def test_unresolvable_path_is_reported_not_raised():
+    src = get_source("scratch.deep_nn.no_such_function")
+    assert not src.ok and "no attribute 'no_such_function'" in src.error
+
+
+# ---------------------------------------------------------------------------- show NAME
+def test_show_prints_the_formula_and_both_sources(capsys):
+    assert main(["show", "linear_backward"]) == 0
+    out = capsys.readouterr().out
+    assert "dW⁽ˡ⁾ = (1/m) dZ⁽ˡ⁾A⁽ˡ⁻¹⁾ᵀ" in out
+    assert "def linear_backward(dZ, cache):" in out
+    assert "def _linear_backward(dZ, cache):" in out          # where the formula lives
+    assert "def train_step(" in out
+    # not a terminal: one after the other, NumPy first
+    assert out.index("NumPy (scratch)") < out.index("def linear_backward") \
+        < out.index("PyTorch (torch_ref)") < out.index("def train_step(")
+
+
+def test_show_side_by_side_puts_both_columns_on_the_same_lines(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")
+    assert main(["show", "w4.linear_backward", "--layout", "side"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert any("scratch.deep_nn.linear_backward" in ln and "torch_ref.train.train_step" in ln
+               for ln in lines)
+    assert any("def linear_backward" in ln and "def train_step" in ln for ln in lines)
+
+
+def test_show_by_function_name_names_the_other_entries(capsys):
+    assert [f.id for f in entries_for("compute_cost")] == ["w3.cost", "w4.cost"]
+    assert main(["show", "compute_cost"]) == 0
+    out = capsys.readouterr().out
+    assert "w3.cost" in out and "also in: w4.cost" in out
+
+
+def test_show_list_groups_every_entry_by_week(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")
+    assert main(["show", "--list"]) == 0
+    out = capsys.readouterr().out
+    for f in CATALOG:
+        assert f.id in out, f.id
+    titles = [WEEKS[w] for w in WEEKS if any(f.week == w for f in CATALOG)]
+    positions = [out.index(t) for t in titles]
+    assert positions == sorted(positions)
+    # each entry is listed under its own week's title
+    for f in CATALOG:
+        after = [t for t, p in zip(titles, positions) if p < out.index(f.id)]
+        assert after[-1] == WEEKS[f.week], f.id
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["show", "linear_backwrd"], "closest: linear_backward"),
+    (["show", "sigmod"], "closest: sigmoid"),
+    (["show"], "expected a NAME"),
+    (["show", "--list", "sigmoid"], "--list takes no NAME"),
+])
+def test_show_user_mistakes_exit_2_with_one_line(argv, message, capsys):
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert message in captured.err
+    assert "Traceback" not in captured.err and len(captured.err.strip().splitlines()) == 1
+    assert captured.out == ""
+
+
+@pytest.mark.slow
+def test_show_check_runs_the_parity_tests_and_prints_the_errors(capsys, monkeypatch):
+    """act.relu: its parity test runs in a subprocess; the measured rows come back."""
+    monkeypatch.setenv("COLUMNS", "200")
+    status = main(["show", "relu", "--check", "--device", "cpu"])
+    out = capsys.readouterr().out
+    assert "Running the parity tests of act.relu" in out
+    assert "max abs err" in out and "tolerance" in out
+    rows = [ln for ln in out.splitlines() if "test_relu_parity" in ln and " cpu " in ln]
+    assert rows, out
+    assert status == (0 if "pass:" in out else 1)
