@@ -17,7 +17,7 @@ from dl_parity.cli import main
 
 ROW_KEYS = {"workload", "implementation", "device", "dtype", "layer_dims", "m", "step_s",
             "samples_per_s", "epoch_s", "flops_per_step", "gflops", "peak_fraction",
-            "memory_bytes", "memory_min_bytes"}
+            "memory_bytes", "memory_min_bytes", "gflops_needed", "peak_fraction_needed"}
 
 
 @pytest.mark.slow
