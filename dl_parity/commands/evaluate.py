@@ -1,7 +1,130 @@
-"""`dl-parity evaluate` (not written yet)."""
+"""`dl-parity evaluate`: accuracy of a checkpoint with either implementation.
+
+    dl-parity evaluate --checkpoint cat.npz --dataset cat --impl torch
+
+The checkpoint is the course's parameter dict (see :mod:`dl_parity.checkpoint`), so a
+model trained by either side is evaluated by either: scratch uses the dict as is, the
+torch model loads it with ``load_course_parameters``. Prints the train and test
+accuracy, and for MNIST the test set's confusion matrix.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from dl_parity.cli import UsageError
 
 
 def add_parser(subparsers):
-    p = subparsers.add_parser("evaluate", help="(not available yet)")
-    p.set_defaults(func=lambda args: print("dl-parity evaluate: not available yet") or 1)
+    from dl_parity.runner import DATASETS
+
+    p = subparsers.add_parser(
+        "evaluate", help="accuracy of a saved checkpoint, with either implementation",
+        description="Load a checkpoint written by `dl-parity train --save` and report its "
+                    "train and test accuracy (and a confusion matrix for MNIST).")
+    p.add_argument("--checkpoint", required=True, metavar="PATH", help="the .npz checkpoint")
+    p.add_argument("--dataset", choices=DATASETS,
+                   help="data to evaluate on (default: the checkpoint's)")
+    p.add_argument("--impl", choices=("numpy", "torch"), default="numpy",
+                   help="which implementation computes the predictions (default: numpy)")
+    p.add_argument("--layers", metavar="N0,N1,...,NL",
+                   help="expected layer sizes; the checkpoint's arrays must fit them")
+    p.add_argument("--device", choices=("cpu", "cuda"), default="cpu",
+                   help="where the PyTorch side runs (default: cpu)")
+    p.add_argument("--plot", metavar="PATH",
+                   help="write a grid of misclassified test images (cat, MNIST) or the decision "
+                        "boundary (planar) to PATH (PNG)")
+    p.add_argument("--threads", type=int, default=1, metavar="N",
+                   help="CPU threads for NumPy's BLAS and for torch (default 1)")
+    p.add_argument("--data-dir", metavar="DIR",
+                   help="folder holding catvnoncat/ and MNIST/raw/ (default: $DL_PARITY_DATA, "
+                        "else ./data)")
+    p.set_defaults(func=run)
     return p
+
+
+def run(args) -> int:
+    from dl_parity.commands.train import _positive, cpu_threads
+
+    _positive("--threads", args.threads)
+    with cpu_threads(args.threads):
+        return _run(args)
+
+
+def load_model(path, dataset: str | None, impl: str, device: str = "cpu", layers=None):
+    """(checkpoint, spec, net) for a checkpoint file, every mistake a UsageError."""
+    from dl_parity import runner
+    from dl_parity.checkpoint import CheckpointError, load_checkpoint
+    from dl_parity.commands.train import check_device, parse_layers
+
+    check_device(device)
+    try:
+        ckpt = load_checkpoint(path)
+    except CheckpointError as exc:
+        raise UsageError(str(exc)) from None
+    dataset = dataset or ckpt.dataset
+    if dataset not in runner.DATASETS:
+        raise UsageError(f"{path}: the checkpoint names an unknown dataset {ckpt.dataset!r}; "
+                         f"pass --dataset {'|'.join(runner.DATASETS)}")
+    n_x, n_y = runner.SHAPES[dataset]
+    dims = ckpt.layer_dims
+    if dims[0] != n_x or dims[-1] != n_y:
+        raise UsageError(f"{path}: the checkpoint's layers {','.join(map(str, dims))} do not fit "
+                         f"{dataset} (input n_x = {n_x}, output {n_y}); it was trained on "
+                         f"{ckpt.dataset}")
+    if layers is not None:
+        want = parse_layers(layers, dataset, dims)
+        if list(want) != dims:
+            raise UsageError(f"{path}: the checkpoint's arrays are for layers "
+                             f"{','.join(map(str, dims))}, but --layers asks for {layers}")
+    spec = runner.ModelSpec(dataset, tuple(dims), ckpt.hidden_activation, ckpt.output_activation)
+    try:
+        net = runner.build(impl, spec, ckpt.parameters, ckpt.dtype, device)
+    except ValueError as exc:   # e.g. an activation name neither side knows
+        raise UsageError(f"{path}: {exc}") from None
+    return ckpt, spec, net
+
+
+def _run(args) -> int:
+    from dl_parity import runner
+    from dl_parity.commands.train import check_output_path
+
+    check_output_path("--plot", args.plot)
+    ckpt, spec, net = load_model(args.checkpoint, args.dataset, args.impl, args.device,
+                                 args.layers)
+    data = runner.load_data(spec.dataset, args.data_dir).astype(ckpt.dtype)
+    print(f"dl-parity evaluate: {args.checkpoint} ({ckpt.impl}'s parameters after {ckpt.step} "
+          f"steps, {ckpt.dtype}) with {args.impl} on {spec.dataset}")
+    print(f"  model   {spec.describe()}")
+    print(f"  train accuracy  {100 * runner.accuracy(net, data.X_train, data.y_train):.2f} % "
+          f"(m = {data.X_train.shape[1]})")
+    if data.X_test is None:
+        print("  test accuracy   (planar has no test set)")
+        return _plot(args, spec, data, net)
+    y_pred = net.predict(data.X_test)
+    print(f"  test accuracy   {100 * np.mean(y_pred == data.y_test):.2f} % "
+          f"(m = {data.X_test.shape[1]})")
+    if spec.output_activation == "softmax":
+        C = len(data.classes)
+        M = runner.confusion_matrix(data.y_test, y_pred, C)
+        print()
+        print("  confusion matrix (test): row = true class, column = predicted")
+        print("        " + "".join(f"{c:>6}" for c in data.classes))
+        for k in range(C):
+            print(f"  {data.classes[k]:>5} " + "".join(f"{n:>6d}" for n in M[k]))
+    return _plot(args, spec, data, net)
+
+
+def _plot(args, spec, data, net) -> int:
+    if not args.plot:
+        return 0
+    from dl_parity import plots
+
+    if data.X_test is None:
+        path = plots.decision_boundary({net.name: net.predict}, data.X_train, data.y_train,
+                                       args.plot, title=spec.dataset)
+    else:
+        path = plots.misclassified_grid(data.X_test, data.y_test, net.predict(data.X_test),
+                                        data.image_shape, data.classes, args.plot,
+                                        title=f"{spec.dataset} test images {net.name} gets wrong")
+    print(f"plot: {path}")
+    return 0
