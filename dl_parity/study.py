@@ -521,6 +521,7 @@ p.note { margin:6px 0 10px; padding:6px 12px; border-left:3px solid #d69e2e; bac
 .ops code { background:#fdf0e6; color:#9c4221; padding:1px 5px; border-radius:4px; font-size:12.5px; }
 .parity { margin-top:8px; }
 .parity h5 { margin:4px 0 6px; font-size:13px; text-transform:uppercase; letter-spacing:.06em; color:var(--muted); }
+.scroll-x { overflow-x:auto; }
 .parity .detail { font-size:13.5px; color:var(--muted); margin:0 0 6px; }
 .parity table td, .parity table th { padding:4px 8px; font-size:13px; }
 .tests { font-size:12.5px; color:var(--muted); margin:8px 0 0; }
@@ -531,7 +532,7 @@ figure.curve figcaption { font-size:13.5px; color:var(--muted); margin-top:8px; 
 figure.curve h3 { margin:0 0 6px; font-size:17px; }
 footer { margin-top:60px; font-size:13px; color:var(--muted); }
 @media (max-width: 1100px) {
-  .layout { grid-template-columns: 1fr; }
+  .layout { grid-template-columns: minmax(0, 1fr); }
   nav.side { position:static; height:auto; border-right:none; border-bottom:1px solid var(--line); }
   main { padding:24px 18px 60px; }
   .codes { grid-template-columns: minmax(0,1fr); }
@@ -557,9 +558,9 @@ def _rows_table(rows: list[Row]) -> str:
             f"<td class='num'>{r.n}</td><td class='num'>{fmt_err(r.max_abs)}</td>"
             f"<td class='num'>{fmt_err(r.max_rel)}</td><td class='num'>{_e(fmt_tol(r))}</td>"
             f"<td>{badge}</td></tr>")
-    return ("<table><thead><tr><th>compared</th><th>device</th><th>dtype</th><th>n</th>"
+    return ("<div class='scroll-x'><table><thead><tr><th>compared</th><th>device</th><th>dtype</th><th>n</th>"
             "<th>max abs err</th><th>max rel err</th><th>tolerance</th><th></th></tr></thead>"
-            f"<tbody>{''.join(body)}</tbody></table>")
+            f"<tbody>{''.join(body)}</tbody></table></div>")
 
 
 def render_html(entries: Sequence[Formula], statuses: dict[str, Status], run: ParityRun | None,
@@ -682,9 +683,9 @@ computes it beside the PyTorch code that does the same, and the error measured b
 the parity suite on this machine.</p>
 <div class="runinfo">{''.join(info)}</div></header>
 <h2 id="summary">Summary: {n_pass} of {len(entries)} formulas measured within tolerance</h2>
-<table class="summary"><thead><tr><th>formula</th><th>id</th><th>parity</th><th>worst abs err</th>
-<th>its rel err</th><th>dtype · device</th><th>tolerance</th></tr></thead>
-<tbody>{''.join(summary)}</tbody></table>
+<div class="scroll-x"><table class="summary"><thead><tr><th>formula</th><th>id</th><th>parity</th>
+<th>worst abs err</th><th>its rel err</th><th>dtype · device</th><th>tolerance</th></tr></thead>
+<tbody>{''.join(summary)}</tbody></table></div>
 <p class="footnote">Each comparison passes when |PyTorch − NumPy| ≤ atol + rtol·|NumPy| element-wise,
 the NumPy value taken as the reference. The worst comparison of each formula is the one with the
 largest absolute error; its relative error is the largest |Δ| / |NumPy| over the same elements
@@ -721,6 +722,7 @@ def build(out: str | os.PathLike, *, quick: bool = False, run_tests: bool = True
             raise ValueError(f"unknown catalog id(s) {', '.join(unknown)}")
     ran = [f for f in entries if run_only is None or f.id in run_only]
     data = Path(data_dir) if data_dir is not None else default_data_dir()
+    cat = data is not None and (data / "catvnoncat" / "train_catvnoncat.h5").is_file()
 
     run = None
     if run_tests:
@@ -728,9 +730,11 @@ def build(out: str | os.PathLike, *, quick: bool = False, run_tests: bool = True
         run = run_parity(tests, quick=quick, data_dir=data, progress=progress,
                          description="parity suite")
     statuses = {f.id: entry_status(f, run if f in ran else None) for f in entries}
-    trained = train_curves(quick=quick, data_dir=data, progress=progress) if curves else []
-    note = ("" if data is not None else "The cat data was not found (set DL_PARITY_DATA), so "
-            "only the planar model is shown. ") + "MNIST (course 2) is not trained here."
+    trained = (train_curves(quick=quick, data_dir=data if cat else None, progress=progress)
+               if curves else [])
+    note = ("" if cat else "The cat data was not found (set DL_PARITY_DATA to the folder that "
+            "holds catvnoncat/), so only the planar model is shown. ")
+    note += "MNIST (course 2) is not trained here."
     generated = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     page = render_html(entries, statuses, run, trained, quick=quick, generated=generated,
                        curves_note=note if curves else "")
@@ -744,4 +748,17 @@ def build(out: str | os.PathLike, *, quick: bool = False, run_tests: bool = True
         tmp = out / f".{name}.tmp"
         tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, out / name)
+    if run is None and (out / "parity-report.json").is_file():
+        (out / "parity-report.json").unlink()   # a report of an earlier run would not match
     return out / "index.html"
+
+
+def failed_formulas(report_path: str | os.PathLike) -> list[str]:
+    """Catalog ids with a failed comparison or a failed test in a written parity-report.json."""
+    report = json.loads(Path(report_path).read_text())
+    failed = {r["formula"] for r in report.get("records", []) if not r["passed"]}
+    bad_tests = [t for t, o in report.get("outcomes", {}).items() if o in ("FAILED", "ERROR")]
+    for f in CATALOG:
+        if any(t == test or t.startswith(test + "[") for t in bad_tests for test in f.tests):
+            failed.add(f.id)
+    return sorted(failed)

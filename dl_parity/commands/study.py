@@ -46,7 +46,16 @@ def run(args) -> int:
         if unknown:
             raise UsageError(f"--only: unknown catalog id(s) {', '.join(unknown)}; "
                              f"see dl-parity show --list")
-    index = study.build(out, quick=args.quick, run_tests=not args.no_run, only=args.only,
-                        data_dir=args.data, curves=not args.no_curves)
+    try:
+        index = study.build(out, quick=args.quick, run_tests=not args.no_run, only=args.only,
+                            data_dir=args.data, curves=not args.no_curves)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     print(f"wrote {index}")
+    if not args.no_run:
+        failed = study.failed_formulas(index.parent / "parity-report.json")
+        if failed:
+            print(f"parity FAILED for {len(failed)} formula(s): {', '.join(failed)} "
+                  f"(see the page)")
+            return 1
     return 0
