@@ -77,7 +77,11 @@ def check_parameters(parameters, L: int | None = None) -> int:
         raise ValueError(f"parameters: expected a dict with keys W1, b1, ..., got "
                          f"{type(parameters).__name__}")
     if L is None:
-        L = len(parameters) // 2
+        # L = the largest layer index among the W<l>, b<l> keys, so that a missing key
+        # (say b2 of a 2-layer dict) is reported instead of silently dropping layer 2
+        layers = [int(k[1:]) for k in parameters
+                  if isinstance(k, str) and k[:1] in ("W", "b") and k[1:].isdigit()]
+        L = max(layers, default=0)
     if L < 1:
         raise ValueError(f"parameters: expected keys W1, b1, ..., WL, bL; got {sorted(parameters)}")
     for l in range(1, L + 1):

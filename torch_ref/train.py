@@ -31,6 +31,12 @@ def fit(model: nn.Module, X: torch.Tensor, Y: torch.Tensor, learning_rate: float
     if X.ndim != 2 or Y.ndim != 2 or X.shape[0] != Y.shape[0]:
         raise ValueError(f"expected X (m, n_x) and Y (m, n_y) with the same m, got "
                          f"X {tuple(X.shape)} and Y {tuple(Y.shape)}")
+    if X.shape[0] == 0:
+        raise ValueError(f"expected at least one example (m >= 1), got X {tuple(X.shape)}")
+    if X.is_floating_point() and not torch.isfinite(X).all():
+        bad = int((~torch.isfinite(X)).sum())
+        raise ValueError(f"expected finite values in X, got {bad} NaN or inf "
+                         f"entr{'y' if bad == 1 else 'ies'} in X {tuple(X.shape)}")
     optimizer = torch.optim.SGD(model.parameters(), lr=learning_rate)
     criterion = nn.BCELoss()
     costs = []
