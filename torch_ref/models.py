@@ -134,6 +134,7 @@ class DeepNet(nn.Module):
         if missing:
             raise ValueError(f"parameters: missing {sorted(missing)}; expected W1, b1, ..., "
                              f"W{self.L}, b{self.L} for layer_dims {self.layer_dims}")
+        values = []
         for l, linear in enumerate(self.linears, start=1):
             W = torch.as_tensor(np.asarray(parameters[f"W{l}"]))
             b = torch.as_tensor(np.asarray(parameters[f"b{l}"]))
@@ -143,8 +144,11 @@ class DeepNet(nn.Module):
                                  f"{self.layer_dims}, got {tuple(W.shape)}")
             if tuple(b.shape) != (n_out, 1):
                 raise ValueError(f"parameters: b{l} must be ({n_out}, 1), got {tuple(b.shape)}")
+            values.append((W, b))
+        # every shape checked before the first copy: a bad dict leaves the module as it was
+        for linear, (W, b) in zip(self.linears, values):
             linear.weight.copy_(W)
-            linear.bias.copy_(b.reshape(n_out))
+            linear.bias.copy_(b.reshape(-1))
         return self
 
     @torch.no_grad()
