@@ -13,11 +13,13 @@ Defaults per data set (the course's where the course has a model):
   lr 1.2, 10000 iterations, full batch, float64 (week 3).
 - cat: [12288, 20, 7, 5, 1], ReLU, W = randn / sqrt(n[l-1]) after ``np.random.seed(1)``,
   lr 0.0075, 2500 iterations, full batch, float64 (week 4's application).
-- mnist: [784, 128, 64, 10], ReLU, softmax, He initialisation (seed 1), plain mini-batch
-  SGD, batch 64, lr 0.1, 10 epochs, float64. float64 rather than float32: with float64 the
-  two sides still agree to about 1e-12 after all 9380 steps, so the run is a parity
-  check as well as a training run; in float32 rounding differences (about 1e-7 a step)
-  are amplified by training and only a loose, empirical bound would hold.
+- mnist: [784, 128, 64, 10], ReLU, softmax, He initialisation (seed 2), plain mini-batch
+  SGD, batch 64, lr 0.3, 10 epochs, float64 (98.18 % test accuracy here; with seed 1 the
+  same run gives 97.98 %: at 10 epochs of plain SGD the seed moves the result by ~0.2 %).
+  float64 rather than float32: in float64 the two sides still agree to 4e-15 in the
+  parameters after all 9380 steps (measured at lr 0.1), so the run is a parity check
+  as well as a training run. ``--dtype float32`` steps about twice as fast (1.8 against
+  3.4 ms a NumPy step here), but its parity over a full run has not been measured.
 """
 from __future__ import annotations
 
