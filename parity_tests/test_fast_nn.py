@@ -76,10 +76,9 @@ def course_pass(parameters, X, Y, hidden, output):
 
 
 def ids(output):
-    return ({"forward": "c2.softmax", "cost": "c2.cross_entropy", "backward": "c2.backward",
-             "training": "c2.training"} if output == "softmax" else
-            {"forward": "w4.L_model_forward", "cost": "w4.cost", "backward": "w4.L_model_backward",
-             "training": "w4.training"})
+    """Every comparison of the fast path is recorded under its own catalog entry,
+    "fast.mlp", so the study guide shows its evidence beside the course form's."""
+    return dict.fromkeys(("forward", "cost", "backward", "training"), "fast.mlp")
 
 
 # ----------------------------------------------------------------------------- vs the course form
@@ -112,9 +111,9 @@ def test_fast_training_matches_course_gradient_descent(parity, hidden, dtype):
     fast_costs = [net.step(X, Y, alpha) for _ in range(steps)]
     t = tol("sigmoid", dtype, steps)
     parity.close("costs fast vs course", np.array(fast_costs), np.array(costs, dtype=np.float64),
-                 **t, formula="w4.training")
+                 **t, formula="fast.mlp")
     for key, value in net.course_parameters().items():
-        parity.close(f"{key} after {steps} steps", value, expected[key], **t, formula="w4.update")
+        parity.close(f"{key} after {steps} steps", value, expected[key], **t, formula="fast.mlp")
     assert parameters["W1"] is not net.W[1]          # the caller's dict is copied, not trained
 
 
@@ -241,4 +240,4 @@ def test_course_cost_of_fast_pass_agrees_on_saturated_output(parity):
     net = MLP(parameters, "relu")
     AL = net.forward(X).copy()
     parity.close("saturated cost fast vs course", np.asarray(net.cost(Y)), cross_entropy(AL, Y),
-                 rtol=1e-10, formula="w4.cost")  # 100 exactly on both sides, up to rounding
+                 rtol=1e-10, formula="fast.mlp")  # 100 exactly on both sides, up to rounding
