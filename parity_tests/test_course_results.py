@@ -1,0 +1,285 @@
+"""The course's published results (``COURSE_RESULTS.md``), reproduced by BOTH routes.
+
+Each course model is trained twice from the same initial weights, float64 on the
+CPU: once by ``scratch`` (the course's own API), once by ``torch_ref`` (``nn.Module``,
+``nn.BCELoss``, autograd, ``torch.optim.SGD`` via ``torch_ref.train.fit``), the
+weights handed over with ``load_course_parameters``. For each route:
+
+- the cost at iteration 0 matches the published value within 1e-12 (only the
+  rounding of one forward pass separates them: about 1e-16);
+- the final cost matches within 1e-6 (``COURSE_RESULTS.md``: published notebooks
+  differ in the last digits of late costs, by their summation order);
+- the accuracies match exactly (counts of correct predictions);
+- the two routes agree with each other along the whole recorded trajectory.
+
+The planar model is the exception to the 1e-6 rule, measured and explained in
+:func:`test_course_planar`.
+"""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+import torch
+
+from scratch import deep_nn, logistic_regression, shallow_nn
+from scratch.datasets import DatasetMissing, load_cat
+from scratch.planar import load_planar_dataset
+from torch_ref import DeepNet, LogisticRegression, PlanarNet, fit
+
+from ._tolerances import FLOAT64_RTOL
+
+#: |J(iteration 0) - published|: one forward pass in float64, measured <= 2e-16 here.
+COST0_ATOL = 1e-12
+#: |J(end) - published|: COURSE_RESULTS.md, "match ... the end to about 1e-6".
+COST_END_ATOL = 1e-6
+
+
+# ----------------------------------------------------------------------------- data
+@pytest.fixture(scope="module")
+def cat():
+    """The cat vs non-cat set from $DL_PARITY_DATA/catvnoncat, via scratch.datasets.load_cat.
+
+    Absent data skips (with the reason), unless DL_PARITY_REQUIRE_DATA=1, where it fails:
+    CI sets it so a missing data set can never pass as a skip.
+    """
+    required = os.environ.get("DL_PARITY_REQUIRE_DATA") == "1"
+    root = os.environ.get("DL_PARITY_DATA")
+    if not root:
+        reason = ("$DL_PARITY_DATA is not set: it must point at the folder holding "
+                  "catvnoncat/{train,test}_catvnoncat.h5")
+    else:
+        try:
+            return load_cat(root)
+        except DatasetMissing as exc:
+            reason = str(exc)
+    if required:
+        pytest.fail(f"DL_PARITY_REQUIRE_DATA=1 but the cat data is unavailable: {reason}")
+    pytest.skip(reason)
+
+
+def _torch_layout(X, Y):
+    """Course (n_x, m), (1, m) -> torch (m, n_x), (m, 1), float64 on the CPU."""
+    return (torch.from_numpy(np.ascontiguousarray(X.T, dtype=np.float64)),
+            torch.from_numpy(np.ascontiguousarray(Y.T, dtype=np.float64)))
+
+
+def _n_correct_torch(net, X, Y) -> int:
+    """How many of the m examples the module classifies right (1 where yhat > 0.5)."""
+    Xt, Yt = _torch_layout(X, Y)
+    with torch.no_grad():
+        return int(((net(Xt) > 0.5).to(Yt.dtype) == Yt).sum())
+
+
+def _n_correct(prediction, Y) -> int:
+    return int(np.sum(prediction == Y))
+
+
+def _every_100(costs):
+    """The course's record: iterations 0, 100, 200, ... and the last one."""
+    n = len(costs)
+    return [c for i, c in enumerate(costs) if i % 100 == 0 or i == n - 1]
+
+
+# ----------------------------------------------------------------------------- week 2
+@pytest.mark.course
+def test_course_logistic_regression(cat, parity):
+    """w = 0, b = 0; lr 0.005; 2000 iterations on the cat set.
+
+    Published: J(0) = 0.6931471805599453 (= log 2), J(1900) = 0.1408720757031016,
+    train 99.04306220095694 % (207 of 209), test 70.0 % (35 of 50).
+    """
+    X_train, Y_train, X_test, Y_test, _ = cat
+    d = logistic_regression.model(X_train, Y_train, X_test, Y_test, num_iterations=2000,
+                                  learning_rate=0.005)
+    costs_np = [float(c) for c in d["costs"]]          # iterations 0, 100, ..., 1900
+    assert len(costs_np) == 20
+    assert costs_np[0] == pytest.approx(0.6931471805599453, abs=COST0_ATOL)
+    assert costs_np[19] == pytest.approx(0.1408720757031016, abs=COST_END_ATOL)
+    assert _n_correct(d["Y_prediction_train"], Y_train) == 207      # 99.04306220095694 %
+    assert _n_correct(d["Y_prediction_test"], Y_test) == 35         # 70.0 %
+    assert 100 * 207 / 209 == pytest.approx(99.04306220095694, rel=1e-15)
+
+    w, b = logistic_regression.initialize_with_zeros(X_train.shape[0])
+    net = LogisticRegression(X_train.shape[0], dtype=torch.float64)
+    net.load_course_parameters({"w": w, "b": b})
+    costs_t = fit(net, *_torch_layout(X_train, Y_train), 0.005, 2000)
+    assert costs_t[0] == pytest.approx(0.6931471805599453, abs=COST0_ATOL)
+    assert costs_t[1900] == pytest.approx(0.1408720757031016, abs=COST_END_ATOL)
+    assert _n_correct_torch(net, X_train, Y_train) == 207
+    assert _n_correct_torch(net, X_test, Y_test) == 35
+
+    # The problem is convex and the step small: the routes stay together all the way.
+    # Measured: costs 3.9e-16 relative, w 1.5e-16 absolute, b 2.4e-15 relative; the
+    # ceiling is the project's float64 rtol (see _tolerances.py). The absolute part,
+    # rtol * max|w|, covers entries of w near 0 (sums of cancelling terms), where only
+    # the absolute error is small.
+    parity.close("cost every 100 iterations", costs_t[::100], costs_np, rtol=FLOAT64_RTOL,
+                 formula="w2.training", device="cpu")
+    p = net.course_parameters()
+    parity.close("w after 2000 iterations", p["w"], d["w"], rtol=FLOAT64_RTOL,
+                 atol=FLOAT64_RTOL * np.abs(d["w"]).max(), formula="w2.training", device="cpu")
+    parity.close("b after 2000 iterations", p["b"], d["b"], rtol=FLOAT64_RTOL,
+                 formula="w2.training", device="cpu")
+
+
+# ----------------------------------------------------------------------------- week 3
+PLANAR_COST0 = 0.6930480201239823
+PLANAR_COST9000 = 0.2185604
+#: iterations [0, PLANAR_STABLE) lie before the instability described below
+PLANAR_STABLE = 7500
+#: |J(9000) - published| allowed for either route once the oscillation has set in:
+#: twice the largest deviation measured over 24 one-ulp perturbations (1.02e-4).
+PLANAR_LATE_ATOL = 2e-4
+
+
+@pytest.mark.course
+def test_course_planar(parity):
+    """2 -> 4 tanh -> 1 sigmoid on the flower set; ``np.random.seed(2)``; lr 1.2; 10000 its.
+
+    Published: J(0) = 0.6930480201239823, J(9000) = 0.2185604, accuracy 90.75 %.
+
+    What was measured (this machine, numpy 2.4, torch 2.14, float64):
+
+    - Iterations 0..7700: the NumPy and torch costs agree to 1.8e-15 (max |diff|),
+      and 24 runs each started from a one-ulp change of one entry of W1 or W2
+      stay within 7.2e-15 of the unperturbed run; the parameters at iteration 7500
+      agree to 5.3e-12 (relative to the largest entry), torch and perturbed alike.
+    - Near iteration 7700 lr 1.2 exceeds the stability limit of gradient descent at
+      that point of the loss surface (2 / the largest Hessian eigenvalue): the cost
+      stops decreasing monotonically (first increase at iteration 7842) and settles
+      into a period-2 oscillation, J alternating between two values 5.6e-5 apart at
+      iteration 9000. In the transition any difference grows by x1.16 per iteration:
+      torch - numpy is 1.1e-14 at 7708, 1.0e-6 at 7830, 1e-4 by 7859. So after ~7800
+      each run's costs depend on its last-bit rounding, not on its formula.
+    - At iteration 9000: numpy 0.2185587 (published - 1.7e-6), torch 0.2186120
+      (+5.2e-5; it is one step out of phase: its J(9001) = 0.2185546); the 24
+      perturbed runs span [0.2185479, 0.2186626], at most 1.02e-4 from the published
+      value. The published 7th digit is therefore not reproducible by any route whose
+      rounding differs from the course's by one ulp; the bound asserted at 9000 is
+      twice that measured deviation, 2e-4, and the tight checks are made before 7500,
+      where they mean something.
+    - Accuracy also alternates with the oscillation, 90.75 % and 90.50 % (363 and 362
+      of 400) on successive iterations. numpy has 90.75 % after 10000 updates, torch
+      90.50 % (and 90.75 % after 9999). All 24 perturbed runs show the same pair
+      {362, 363} on the last two iterates, 9 of them in torch's phase. So each route
+      must show the published 363 on one of its last two iterates and 362 on the other.
+
+    Asserted: J(0) to 1e-12 on both routes; the torch and numpy costs agree at every
+    iteration before 7500 within the float64 rtol, and the parameters at 7500 too;
+    the predictions at 7500 are identical; J(9000) within 2e-4 of the published value
+    on both routes; the pair of last accuracies is {363, 362} of 400 on both routes.
+    """
+    X, Y = load_planar_dataset()
+    np.random.seed(2)
+    parameters = shallow_nn.initialize_parameters(2, 4, 1)
+
+    snap_np, correct_np = {}, {}
+
+    def record_np(i, cost, params):        # called after update i + 1
+        if i + 1 == PLANAR_STABLE:
+            snap_np.update(params)
+        if i + 1 >= 9999:
+            correct_np[i + 1] = _n_correct(shallow_nn.predict(params, X), Y)
+
+    _, costs_np = shallow_nn.gradient_descent(X, Y, parameters, 10000, 1.2, callback=record_np)
+
+    net = PlanarNet(2, 4, 1, dtype=torch.float64)
+    net.load_course_parameters(parameters)
+    Xt, Yt = _torch_layout(X, Y)
+    snap_t, correct_t = {}, {}
+
+    def record_t(i, cost, model):
+        if i + 1 == PLANAR_STABLE:
+            snap_t.update(model.course_parameters())
+        if i + 1 >= 9999:
+            correct_t[i + 1] = _n_correct_torch(model, X, Y)
+
+    costs_t = fit(net, Xt, Yt, 1.2, 10000, callback=record_t)
+
+    for costs in (costs_np, costs_t):
+        assert costs[0] == pytest.approx(PLANAR_COST0, abs=COST0_ATOL)
+        assert costs[9000] == pytest.approx(PLANAR_COST9000, abs=PLANAR_LATE_ATOL)
+    # the stable phase: the two routes are the same computation up to rounding
+    parity.close(f"cost, iterations 0..{PLANAR_STABLE - 1}", costs_t[:PLANAR_STABLE],
+                 costs_np[:PLANAR_STABLE], rtol=FLOAT64_RTOL, formula="w3.training",
+                 device="cpu")
+    for k in ("W1", "b1", "W2", "b2"):
+        # b starts at 0 and moves O(1): absolute part scaled by the largest entry
+        parity.close(f"{k} after {PLANAR_STABLE} iterations", snap_t[k], snap_np[k],
+                     rtol=FLOAT64_RTOL, atol=FLOAT64_RTOL * np.abs(snap_np[k]).max(),
+                     formula="w3.training", device="cpu")
+    A_np = shallow_nn.predict(snap_np, X)
+    A_t = shallow_nn.predict(snap_t, X)
+    np.testing.assert_array_equal(A_t, A_np)
+    # the oscillating phase: 90.75 % (363 / 400) on one of the last two iterates
+    assert sorted(correct_np.values()) == [362, 363], correct_np
+    assert sorted(correct_t.values()) == [362, 363], correct_t
+    assert 100 * 363 / 400 == 90.75
+
+
+# ----------------------------------------------------------------------------- week 4
+def _train_deep_both(X, Y, parameters, learning_rate, num_iterations):
+    """Train the torch twin of ``parameters`` with fit; returns (module, costs per iteration)."""
+    net = DeepNet.from_course_parameters(parameters, "relu", dtype=torch.float64)
+    costs = fit(net, *_torch_layout(X, Y), learning_rate, num_iterations)
+    return net, costs
+
+
+def _check_deep(cat, parity, parameters, params_np, costs_np, net, costs_t, published):
+    X_train, Y_train, X_test, Y_test, _ = cat
+    cost0, cost_end, train_correct, test_correct = published
+    costs_np = [float(c) for c in costs_np]
+    for costs in (costs_np, costs_t):
+        assert costs[0] == pytest.approx(cost0, abs=COST0_ATOL)
+        assert costs[-1] == pytest.approx(cost_end, abs=COST_END_ATOL)
+    assert len(costs_np) == 26 and len(costs_t) == 2500     # 0, 100, ..., 2400, 2499
+    assert _n_correct(deep_nn.predict_labels(X_train, params_np), Y_train) == train_correct
+    assert _n_correct(deep_nn.predict_labels(X_test, params_np), Y_test) == test_correct
+    assert _n_correct_torch(net, X_train, Y_train) == train_correct
+    assert _n_correct_torch(net, X_test, Y_test) == test_correct
+    parity.close("cost every 100 iterations and the last", _every_100(costs_t), costs_np,
+                 rtol=FLOAT64_RTOL, formula="w4.training", device="cpu")
+    # Measured on the cat runs: costs <= 1.9e-13 relative, parameters <= 3.3e-15
+    # absolute. rtol is the project's float64 ceiling; the absolute part, rtol * max|W|,
+    # covers the many entries of W1 that end near 0 (relative error up to 2e-10 there
+    # on 2e-16 absolute).
+    p_t = net.course_parameters()
+    for k in parameters:
+        parity.close(f"{k} after 2500 iterations", p_t[k], params_np[k], rtol=FLOAT64_RTOL,
+                     atol=FLOAT64_RTOL * np.abs(params_np[k]).max(), formula="w4.training",
+                     device="cpu")
+
+
+@pytest.mark.course
+def test_course_two_layer(cat, parity):
+    """12288 -> 7 ReLU -> 1 sigmoid; seed 1, W = randn * 0.01; lr 0.0075; 2500 iterations.
+
+    Published: J(0) = 0.6930497356599891, J(2499) = 0.04421498215868951, train 1.0
+    (209 of 209), test 0.72 (36 of 50).
+    """
+    X_train, Y_train = cat[0], cat[1]
+    dims = (12288, 7, 1)
+    params_np, costs_np = deep_nn.two_layer_model(X_train, Y_train, dims, 0.0075, 2500)
+    parameters = deep_nn.initialize_parameters(*dims)      # the same seed-1 draw
+    net, costs_t = _train_deep_both(X_train, Y_train, parameters, 0.0075, 2500)
+    _check_deep(cat, parity, parameters, params_np, costs_np, net, costs_t,
+                (0.6930497356599891, 0.04421498215868951, 209, 36))
+
+
+@pytest.mark.course
+def test_course_L_layer(cat, parity):
+    """[12288, 20, 7, 5, 1], ReLU x 3 -> sigmoid; seed 1, W = randn / sqrt(n[l-1]);
+    lr 0.0075; 2500 iterations.
+
+    Published: J(0) = 0.7717493284237686, J(2499) = 0.088439943441702, train
+    0.9856459330143541 (206 of 209), test 0.8 (40 of 50).
+    """
+    X_train, Y_train = cat[0], cat[1]
+    dims = [12288, 20, 7, 5, 1]
+    params_np, costs_np = deep_nn.L_layer_model(X_train, Y_train, dims, 0.0075, 2500)
+    parameters = deep_nn.initialize_parameters_scaled(dims, seed=1)
+    net, costs_t = _train_deep_both(X_train, Y_train, parameters, 0.0075, 2500)
+    _check_deep(cat, parity, parameters, params_np, costs_np, net, costs_t,
+                (0.7717493284237686, 0.088439943441702, 206, 40))
