@@ -244,6 +244,22 @@ CATALOG: tuple[Formula, ...] = (
         torch_ops=("torch.optim.SGD",)),
     # ------------------------------------------------------------------ course 2: multiclass, MNIST
     Formula(
+        "fast.mlp", "4", "Deep network, written for speed",
+        "The L-layer network with buffers reused (the fast path)",
+        "dZ⁽ᴸ⁾ = (1/m)(A⁽ᴸ⁾ − Y)   (1/m carried once, as a mean-reduced torch loss does)\n"
+        "dW⁽ˡ⁾ = dZ⁽ˡ⁾A⁽ˡ⁻¹⁾ᵀ;  db⁽ˡ⁾ = dZ⁽ˡ⁾·1;  dZ⁽ˡ⁻¹⁾ = W⁽ˡ⁾ᵀdZ⁽ˡ⁾ ∗ g′ read off A⁽ˡ⁻¹⁾\n"
+        "every product written into a preallocated buffer (np.dot(..., out=)), in place",
+        r"dZ^{[L]} = \tfrac{1}{m}\big(A^{[L]} - Y\big), \quad dW^{[l]} = dZ^{[l]} A^{[l-1]T}, \quad db^{[l]} = dZ^{[l]} \mathbf{1}, \quad dZ^{[l-1]} = W^{[l]T} dZ^{[l]} * g'\big(A^{[l-1]}\big)",
+        ("scratch.fast_nn.MLP.forward", "scratch.fast_nn.MLP.cost", "scratch.fast_nn.MLP.backward",
+         "scratch.fast_nn.MLP.update", "scratch.fast_nn.MLP.step"),
+        ("torch_ref.models.DeepNet.forward", "torch_ref.train.train_step"),
+        ("parity_tests/test_fast_nn.py::test_fast_path_matches_course_form",
+         "parity_tests/test_fast_nn.py::test_fast_path_matches_torch_autograd",
+         "parity_tests/test_fast_nn.py::test_fast_training_matches_course_gradient_descent"),
+        torch_ops=("torch.Tensor.backward", "torch.optim.SGD"),
+        note="Same formulas as w4.* and c2.*; checked against the course form and autograd. "
+             "dl-parity bench times it."),
+    Formula(
         "c2.softmax", "c2", "Multiclass output", "Softmax and its backward pass",
         "t = e^(Z⁽ᴸ⁾ − maxₖ Z⁽ᴸ⁾ₖ);  A⁽ᴸ⁾ = t / Σₖ tₖ   (column by column)\n"
         "∂Aₖ/∂Zⱼ = Aₖ (δₖⱼ − Aⱼ)  ⇒  dZ = A ∗ (dA − Σₖ Aₖ dAₖ)",
@@ -314,22 +330,6 @@ CATALOG: tuple[Formula, ...] = (
         ("torch_ref.train.train_epoch", "torch_ref.train.criterion_for"),
         (f"{T_MC}::test_minibatch_training_parity",),
         torch_ops=("torch.optim.SGD", "torch.nn.CrossEntropyLoss", "torch.nn.BCELoss")),
-    Formula(
-        "fast.mlp", "4", "Deep network, written for speed",
-        "The L-layer network with buffers reused (the fast path)",
-        "dZ⁽ᴸ⁾ = (1/m)(A⁽ᴸ⁾ − Y)   (1/m carried once, as a mean-reduced torch loss does)\n"
-        "dW⁽ˡ⁾ = dZ⁽ˡ⁾A⁽ˡ⁻¹⁾ᵀ;  db⁽ˡ⁾ = dZ⁽ˡ⁾·1;  dZ⁽ˡ⁻¹⁾ = W⁽ˡ⁾ᵀdZ⁽ˡ⁾ ∗ g′ read off A⁽ˡ⁻¹⁾\n"
-        "every product written into a preallocated buffer (np.dot(..., out=)), in place",
-        r"dZ^{[L]} = \tfrac{1}{m}\big(A^{[L]} - Y\big), \quad dW^{[l]} = dZ^{[l]} A^{[l-1]T}, \quad db^{[l]} = dZ^{[l]} \mathbf{1}, \quad dZ^{[l-1]} = W^{[l]T} dZ^{[l]} * g'\big(A^{[l-1]}\big)",
-        ("scratch.fast_nn.MLP.forward", "scratch.fast_nn.MLP.cost", "scratch.fast_nn.MLP.backward",
-         "scratch.fast_nn.MLP.update", "scratch.fast_nn.MLP.step"),
-        ("torch_ref.models.DeepNet.forward", "torch_ref.train.train_step"),
-        ("parity_tests/test_fast_nn.py::test_fast_path_matches_course_form",
-         "parity_tests/test_fast_nn.py::test_fast_path_matches_torch_autograd",
-         "parity_tests/test_fast_nn.py::test_fast_training_matches_course_gradient_descent"),
-        torch_ops=("torch.Tensor.backward", "torch.optim.SGD"),
-        note="Same formulas as w4.* and c2.*; checked against the course form and autograd. "
-             "dl-parity bench times it."),
 )
 
 #: scratch modules whose public functions must all appear in the catalog

@@ -276,24 +276,19 @@ class Curve:
 
 
 def default_data_dir() -> Path | None:
-    """$DL_PARITY_DATA, else ../shared/data beside the project, if it holds the cat files."""
-    candidates = [os.environ.get("DL_PARITY_DATA"), str(PROJECT_ROOT.parent / "shared" / "data")]
-    for c in candidates:
-        if c and (Path(c) / "catvnoncat" / "train_catvnoncat.h5").is_file():
-            return Path(c)
-    return None
+    """The data root (``$DL_PARITY_DATA``, else ./data) if it holds the cat files, else None."""
+    from dl_parity.data import data_root
+    from scratch.datasets import cat_paths
+
+    root = data_root()
+    return root if all(Path(p).is_file() for p in cat_paths(root).values()) else None
 
 
 def _load_cat_train(data_dir: Path):
-    """The cat training set as the course prepares it: X (12288, 209) / 255, Y (1, 209)."""
-    import h5py
-    import numpy as np
+    """The cat training set as the course prepares it (scratch.datasets.load_cat)."""
+    from scratch.datasets import load_cat
 
-    with h5py.File(data_dir / "catvnoncat" / "train_catvnoncat.h5", "r") as f:
-        x = np.array(f["train_set_x"][:])
-        y = np.array(f["train_set_y"][:])
-    X = x.reshape(x.shape[0], -1).T / 255.0
-    Y = y.reshape(1, -1).astype(np.float64)
+    X, Y, _, _, _ = load_cat(data_dir)
     return X, Y
 
 

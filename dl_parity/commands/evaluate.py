@@ -9,6 +9,8 @@ accuracy, and for MNIST the test set's confusion matrix.
 """
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from dl_parity.cli import UsageError
@@ -33,8 +35,8 @@ def add_parser(subparsers):
     p.add_argument("--plot", metavar="PATH",
                    help="write a grid of misclassified test images (cat, MNIST) or the decision "
                         "boundary (planar) to PATH (PNG)")
-    p.add_argument("--threads", type=int, default=1, metavar="N",
-                   help="CPU threads for NumPy's BLAS and for torch (default 1)")
+    p.add_argument("--threads", type=int, default=None, metavar="N",
+                   help="CPU threads for NumPy's BLAS and for torch (default: every CPU)")
     p.add_argument("--data-dir", metavar="DIR",
                    help="folder holding catvnoncat/ and MNIST/raw/ (default: $DL_PARITY_DATA, "
                         "else ./data)")
@@ -45,6 +47,8 @@ def add_parser(subparsers):
 def run(args) -> int:
     from dl_parity.commands.train import _positive, cpu_threads
 
+    if args.threads is None:
+        args.threads = os.cpu_count() or 1
     _positive("--threads", args.threads)
     with cpu_threads(args.threads):
         return _run(args)

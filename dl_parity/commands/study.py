@@ -25,8 +25,9 @@ def add_parser(subparsers):
     p.add_argument("--only", nargs="+", metavar="ID",
                    help="only these catalog ids (e.g. act.sigmoid w4.linear_backward)")
     p.add_argument("--no-curves", action="store_true", help="do not train the models")
-    p.add_argument("--data", metavar="DIR",
-                   help="course data directory (default: $DL_PARITY_DATA, else ../shared/data)")
+    p.add_argument("--data-dir", metavar="DIR", dest="data",
+                   help="folder holding catvnoncat/ (default: $DL_PARITY_DATA, else ./data); "
+                        "without the cat files only the planar curves are drawn")
     p.set_defaults(func=run)
     return p
 
@@ -38,7 +39,7 @@ def run(args) -> int:
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out: expected a directory, got the existing file {out}")
     if args.data is not None and not Path(args.data).is_dir():
-        raise UsageError(f"--data: expected a directory, got {args.data!r} (not found)")
+        raise UsageError(f"--data-dir: expected a directory, got {args.data!r} (not found)")
     if args.only:
         from ..catalog import by_id
 

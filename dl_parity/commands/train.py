@@ -23,6 +23,8 @@ Defaults per data set (the course's where the course has a model):
 """
 from __future__ import annotations
 
+import os
+
 import math
 import sys
 import time
@@ -70,10 +72,10 @@ def add_parser(subparsers):
     p.add_argument("--plot", metavar="PATH",
                    help="write the learning curves to PATH (PNG), and beside it PATH-boundary.png "
                         "(planar) or PATH-misclassified.png (cat, MNIST)")
-    p.add_argument("--threads", type=int, default=1, metavar="N",
-                   help="CPU threads for NumPy's BLAS and for torch (default 1: these models "
-                        "are small, and with both sides alternating step by step the idle "
-                        "threads of one spin while the other runs; measured faster here)")
+    p.add_argument("--threads", type=int, default=None, metavar="N",
+                   help="CPU threads for NumPy's BLAS and for torch (default: 1 with --impl "
+                        "both, since with the two sides alternating step by step the idle "
+                        "threads of one spin while the other runs; otherwise every CPU)")
     p.add_argument("--quiet", action="store_true",
                    help="no progress bar; log lines only")
     p.add_argument("--data-dir", metavar="DIR",
@@ -211,7 +213,13 @@ def _header(unit: str, width: int, impls: list[str]) -> str:
 
 
 # ----------------------------------------------------------------------------- the command
+def default_threads(impl: str) -> int:
+    return 1 if impl == "both" else (os.cpu_count() or 1)
+
+
 def run(args) -> int:
+    if args.threads is None:
+        args.threads = default_threads(args.impl)
     _positive("--threads", args.threads)
     with cpu_threads(args.threads):
         return _run(args)
