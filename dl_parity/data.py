@@ -69,6 +69,24 @@ def load_numpy(dataset: str, root=None):
         raise UsageError(str(exc)) from None
 
 
+def ensure_mnist(root=None, log=print) -> Path:
+    """Download MNIST with torchvision into ``<root>/MNIST/raw`` when its files are absent.
+
+    torchvision keeps the original ``.gz`` files beside the unpacked ones, so the NumPy
+    side then parses the very files torchvision fetched. Offline (or every mirror
+    failing), torch_ref's loader raises DatasetMissing, which becomes a UsageError naming
+    the expected paths. Returns the data root.
+    """
+    from scratch.datasets import mnist_paths
+
+    root = data_root(root)
+    if all(Path(p).is_file() for p in mnist_paths(root).values()):
+        return root
+    log(f"MNIST is not under {root / 'MNIST' / 'raw'}; downloading it with torchvision ...")
+    load_torch("mnist", root, download=True)
+    return root
+
+
 def load_torch(dataset: str, root=None, *, dtype=None, device=None, download: bool = False):
     """Load ``dataset`` for the PyTorch side (``torch_ref``), examples in rows.
 

@@ -143,8 +143,10 @@ def load_data(dataset: str, root=None) -> Data:
 
     Raises ``UsageError`` (from dl_parity.data) when its files are missing or unreadable.
     """
-    from dl_parity.data import load_numpy
+    from dl_parity.data import ensure_mnist, load_numpy
 
+    if dataset == "mnist":
+        root = ensure_mnist(root)
     loaded = load_numpy(dataset, root)
     if dataset == "planar":
         X, Y = loaded

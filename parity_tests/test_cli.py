@@ -203,6 +203,28 @@ def test_missing_data_is_a_usage_error(capsys, tmp_path):
     assert len(err.strip().splitlines()) == 1
 
 
+
+def test_missing_mnist_is_downloaded_by_torchvision_and_offline_is_a_usage_error(
+        capsys, tmp_path, monkeypatch):
+    # With the files absent, the CLI asks torchvision to download them (the user's
+    # route to MNIST). Here torchvision's download is made to fail as it does offline,
+    # whatever this machine's network: the user gets one clear error, exit 2, no traceback.
+    from torchvision.datasets import MNIST
+
+    calls = []
+
+    def offline(self):
+        calls.append(self.root)
+        raise RuntimeError("Error downloading train-images-idx3-ubyte.gz: no network")
+
+    monkeypatch.setattr(MNIST, "download", offline)
+    status, out, err = cli(capsys, "train", "--dataset", "mnist", "--impl", "torch",
+                           "--epochs", "1", "--data-dir", str(tmp_path))
+    assert calls, "torchvision's download was not attempted"
+    assert "downloading it with torchvision" in out
+    assert status == 2 and "MNIST is not in" in err and "Download failed" in err
+    assert "Traceback" not in err
+
 def _planar_checkpoint(tmp_path) -> Path:
     params = {"W1": np.ones((4, 2)), "b1": np.zeros((4, 1)), "W2": np.ones((1, 4)),
               "b2": np.zeros((1, 1))}
