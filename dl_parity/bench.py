@@ -426,7 +426,7 @@ def run_cuda(names, repeats, target_s, log) -> dict:
         a = torch.rand(4096, 4096, device=dev, dtype=getattr(torch, dtype))
         torch.mm(a, a)
         sync()
-        best = min(_timed(lambda: (torch.mm(a, a), sync())) for _ in range(3))
+        best = min(_timed(lambda a=a: (torch.mm(a, a), sync())) for _ in range(3))
         peak[dtype] = 2 * 4096 ** 3 / best / 1e9
         del a
     log(f"cuda: launch floor {launch_s * 1e6:.1f} us per kernel; peak GEMM "

@@ -17,14 +17,12 @@ The planar model is the exception to the 1e-6 rule, measured and explained in
 """
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pytest
 import torch
 
 from scratch import deep_nn, logistic_regression, shallow_nn
-from scratch.datasets import DatasetMissing, load_cat
+from scratch.datasets import load_cat
 from scratch.planar import load_planar_dataset
 from torch_ref import DeepNet, LogisticRegression, PlanarNet, fit
 
@@ -38,25 +36,11 @@ COST_END_ATOL = 1e-6
 
 # ----------------------------------------------------------------------------- data
 @pytest.fixture(scope="module")
-def cat():
-    """The cat vs non-cat set from $DL_PARITY_DATA/catvnoncat, via scratch.datasets.load_cat.
-
-    Absent data skips (with the reason), unless DL_PARITY_REQUIRE_DATA=1, where it fails:
-    CI sets it so a missing data set can never pass as a skip.
-    """
-    required = os.environ.get("DL_PARITY_REQUIRE_DATA") == "1"
-    root = os.environ.get("DL_PARITY_DATA")
-    if not root:
-        reason = ("$DL_PARITY_DATA is not set: it must point at the folder holding "
-                  "catvnoncat/{train,test}_catvnoncat.h5")
-    else:
-        try:
-            return load_cat(root)
-        except DatasetMissing as exc:
-            reason = str(exc)
-    if required:
-        pytest.fail(f"DL_PARITY_REQUIRE_DATA=1 but the cat data is unavailable: {reason}")
-    pytest.skip(reason)
+def cat(cat_root):
+    """The cat vs non-cat set via scratch.datasets.load_cat. The conftest's cat_root skips
+    (with the reason) when the files are absent, and fails under DL_PARITY_REQUIRE_DATA=1,
+    as CI sets it, so a missing data set can never pass as a skip."""
+    return load_cat(cat_root)
 
 
 def _torch_layout(X, Y):

@@ -124,7 +124,9 @@ def linear_activation_forward(A_prev, W, b, activation):
     return A, (linear_cache, activation_cache)
 
 
-def _L_model_forward(X, parameters, L, hidden_activation):
+def _L_model_forward(X, parameters, L, hidden_activation, output_forward=sigmoid):
+    """The forward loop; ``output_forward(Z) -> (AL, cache)`` is sigmoid here, softmax in
+    scratch.multiclass."""
     forward, _ = get_activation(hidden_activation)
     caches = []
     A = X
@@ -133,7 +135,7 @@ def _L_model_forward(X, parameters, L, hidden_activation):
         A, activation_cache = forward(Z)
         caches.append((linear_cache, activation_cache))
     Z, linear_cache = _linear_forward(A, parameters[f"W{L}"], parameters[f"b{L}"])
-    AL, activation_cache = sigmoid(Z)
+    AL, activation_cache = output_forward(Z)
     caches.append((linear_cache, activation_cache))
     return AL, caches
 

@@ -30,7 +30,6 @@ from .deep_nn import (
     _L_model_backward,
     _L_model_forward,
     _linear_backward,
-    _linear_forward,
     _update_parameters,
 )
 
@@ -165,17 +164,9 @@ def compute_cost_multiclass(AL, Y):
 
 # ----------------------------------------------------------------------------- forward, backward
 def _L_model_forward_multiclass(X, parameters, L, hidden_activation):
-    forward, _ = get_activation(hidden_activation)
-    caches = []
-    A = X
-    for l in range(1, L):
-        Z, linear_cache = _linear_forward(A, parameters[f"W{l}"], parameters[f"b{l}"])
-        A, activation_cache = forward(Z)
-        caches.append((linear_cache, activation_cache))
-    Z, linear_cache = _linear_forward(A, parameters[f"W{L}"], parameters[f"b{L}"])
-    AL = _softmax(Z)
-    caches.append((linear_cache, Z))
-    return AL, caches
+    # week 4's forward loop with a softmax output; the cache of layer L is Z[L]
+    return _L_model_forward(X, parameters, L, hidden_activation,
+                            output_forward=lambda Z: (_softmax(Z), Z))
 
 
 def L_model_forward_multiclass(X, parameters, hidden_activation="relu"):
