@@ -208,14 +208,22 @@ def linear_activation_backward(dA, cache, activation):
 
 
 def _L_model_backward(AL, Y, caches, hidden_activation):
+    Y = Y.reshape(AL.shape)
+    dAL = -(Y / AL - (1 - Y) / (1 - AL))
+    _, activation_cache = caches[-1]
+    dZL = sigmoid_backward(dAL, activation_cache)              # = AL - Y
+    return _backward_from_dZL(dZL, caches, hidden_activation)
+
+
+def _backward_from_dZL(dZL, caches, hidden_activation):
+    """From dZ[L] down: layer L's linear backward, then for l = L-1..1
+    dZ[l] = dA[l] * g'(Z[l]) and linear backward. Shared with scratch.multiclass,
+    whose softmax output starts from dZ[L] = AL - Y."""
     _, backward = get_activation(hidden_activation)
     grads = {}
     L = len(caches)
-    Y = Y.reshape(AL.shape)
-    dAL = -(Y / AL - (1 - Y) / (1 - AL))
-    linear_cache, activation_cache = caches[L - 1]
-    dZ = sigmoid_backward(dAL, activation_cache)
-    grads[f"dA{L - 1}"], grads[f"dW{L}"], grads[f"db{L}"] = _linear_backward(dZ, linear_cache)
+    linear_cache, _ = caches[L - 1]
+    grads[f"dA{L - 1}"], grads[f"dW{L}"], grads[f"db{L}"] = _linear_backward(dZL, linear_cache)
     for l in reversed(range(1, L)):
         linear_cache, activation_cache = caches[l - 1]
         dZ = backward(grads[f"dA{l}"], activation_cache)

@@ -28,8 +28,8 @@ from .cost import clamped_log, cross_entropy
 from .deep_nn import (
     _check_dims,
     _L_model_backward,
+    _backward_from_dZL,
     _L_model_forward,
-    _linear_backward,
     _update_parameters,
 )
 
@@ -188,17 +188,8 @@ def L_model_forward_multiclass(X, parameters, hidden_activation="relu"):
 
 
 def _L_model_backward_multiclass(AL, Y, caches, hidden_activation):
-    _, backward = get_activation(hidden_activation)
-    grads = {}
-    L = len(caches)
-    linear_cache, _ = caches[L - 1]
-    dZ = AL - Y
-    grads[f"dA{L - 1}"], grads[f"dW{L}"], grads[f"db{L}"] = _linear_backward(dZ, linear_cache)
-    for l in reversed(range(1, L)):
-        linear_cache, activation_cache = caches[l - 1]
-        dZ = backward(grads[f"dA{l}"], activation_cache)
-        grads[f"dA{l - 1}"], grads[f"dW{l}"], grads[f"db{l}"] = _linear_backward(dZ, linear_cache)
-    return grads
+    dZL = AL - Y                     # softmax + categorical cross-entropy, Y one-hot
+    return _backward_from_dZL(dZL, caches, hidden_activation)
 
 
 def L_model_backward_multiclass(AL, Y, caches, hidden_activation="relu"):
