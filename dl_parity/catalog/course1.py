@@ -1,32 +1,7 @@
-"""The formula catalog: every formula of the course notes, where each side implements it,
-and which parity tests prove they agree.
-
-One entry per formula (``Formula``). ``scratch`` lists the NumPy functions (dotted
-paths), ``torch`` the PyTorch code that computes the same thing (the torch_ref
-code a student reads, with the torch builtin it relies on named in ``torch_ops``),
-``tests`` the parity tests (``file::function``). ``parity_tests/test_catalog.py``
-fails when a public scratch function is missing here or an entry names a test
-that does not exist; ``dl-parity show`` and ``dl-parity study`` render from it.
-"""
+"""Course 1 ("Neural Networks and Deep Learning") and the multiclass/mini-batch formulas MNIST needs."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-
-@dataclass(frozen=True)
-class Formula:
-    id: str
-    week: str                # "1".."4" for course 1; "c2" for course-2 formulas used by MNIST
-    section: str
-    title: str
-    formula: str             # plain text with Unicode math, one formula per line
-    latex: str               # the same in LaTeX, for the study guide
-    scratch: tuple[str, ...]
-    torch: tuple[str, ...]
-    tests: tuple[str, ...]
-    torch_ops: tuple[str, ...] = field(default=())
-    note: str = ""
-
+from .base import Formula
 
 WEEKS = {
     "1": "Week 1-3: activation functions",
@@ -45,7 +20,7 @@ T_GC = "parity_tests/test_gradcheck.py"
 T_CR = "parity_tests/test_course_results.py"
 T_MC = "parity_tests/test_multiclass.py"
 
-CATALOG: tuple[Formula, ...] = (
+ENTRIES: tuple[Formula, ...] = (
     # ------------------------------------------------------------------ activations
     Formula(
         "act.sigmoid", "1", "Activation functions", "Sigmoid and its derivative",
@@ -333,36 +308,5 @@ CATALOG: tuple[Formula, ...] = (
 )
 
 #: scratch modules whose public functions must all appear in the catalog
-FORMULA_MODULES = ("scratch.activations", "scratch.cost", "scratch.logistic_regression",
-                   "scratch.shallow_nn", "scratch.deep_nn", "scratch.multiclass")
-
-
-def by_id() -> dict[str, Formula]:
-    return {f.id: f for f in CATALOG}
-
-
-def lookup(name: str) -> Formula | None:
-    """Find an entry by id or by a function name (``linear_backward``, ``sigmoid``)."""
-    table = by_id()
-    if name in table:
-        return table[name]
-    for f in CATALOG:
-        for path in f.scratch + f.torch:
-            if path == name or path.rsplit(".", 1)[-1] == name:
-                return f
-    return None
-
-
-def markdown_table() -> str:
-    """The catalog as the README's "Formulas covered" table (tests check they match)."""
-    lines = ["| id | formula | NumPy (scratch) | PyTorch (torch_ref) |", "| --- | --- | --- | --- |"]
-    for f in CATALOG:
-        formula = f.formula.replace("\n", "<br>").replace("|", "\\|")
-        numpy_side = ", ".join(f"`{p.removeprefix('scratch.')}`" for p in f.scratch)
-        torch_side = ", ".join(f"`{p.removeprefix('torch_ref.')}`" for p in f.torch + f.torch_ops)
-        lines.append(f"| `{f.id}` | {formula} | {numpy_side} | {torch_side} |")
-    return "\n".join(lines)
-
-
-if __name__ == "__main__":
-    print(markdown_table())
+MODULES = ("scratch.activations", "scratch.cost", "scratch.logistic_regression",
+           "scratch.shallow_nn", "scratch.deep_nn", "scratch.multiclass")
