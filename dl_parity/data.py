@@ -22,11 +22,14 @@ A missing or unreadable file (``DatasetMissing`` / ``DatasetError`` from either 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 from dl_parity.cli import UsageError
 
-DATASETS = ("planar", "cat", "mnist")
+from dl_parity.settings import DATASETS
 ENV_VAR = "DL_PARITY_DATA"
 
 
@@ -122,3 +125,72 @@ def load_torch(dataset: str, root=None, *, dtype=None, device=None, download: bo
         return datasets.load_mnist(data_root(root), download=download, dtype=dtype, device=device)
     except (datasets.DatasetMissing, datasets.DatasetError) as exc:
         raise UsageError(str(exc)) from None
+
+
+# ----------------------------------------------------------------------------- the Data record
+@dataclass
+class Data:
+    """A data set in the course's layout, labels both as the cost wants them and as integers.
+
+    X_*: (n_x, m) float; Y_*: (1, m) of 0./1. (binary) or one-hot (C, m) (MNIST);
+    y_*: (m,) int64 class labels, for accuracies; X_test is None where there is no test set.
+    """
+    name: str
+    X_train: np.ndarray
+    Y_train: np.ndarray
+    y_train: np.ndarray
+    X_test: np.ndarray | None
+    Y_test: np.ndarray | None
+    y_test: np.ndarray | None
+    classes: tuple[str, ...]
+    image_shape: tuple[int, ...] | None   # (64, 64, 3) cat, (28, 28) MNIST, None planar
+
+    @property
+    def n_x(self) -> int:
+        return self.X_train.shape[0]
+
+    @property
+    def n_y(self) -> int:
+        return self.Y_train.shape[0]
+
+    def astype(self, dtype) -> "Data":
+        cast = (lambda a: None if a is None else a.astype(dtype, copy=False))
+        return Data(self.name, cast(self.X_train), cast(self.Y_train), self.y_train,
+                    cast(self.X_test), cast(self.Y_test), self.y_test, self.classes,
+                    self.image_shape)
+
+
+def binary_data(name, X_train, Y_train, X_test, Y_test, classes, image_shape) -> Data:
+    y_train = np.asarray(Y_train).reshape(-1).astype(np.int64)
+    y_test = None if Y_test is None else np.asarray(Y_test).reshape(-1).astype(np.int64)
+    return Data(name, X_train, np.asarray(Y_train, dtype=np.float64).reshape(1, -1), y_train,
+                X_test, None if Y_test is None else
+                np.asarray(Y_test, dtype=np.float64).reshape(1, -1), y_test,
+                tuple(classes), image_shape)
+
+
+def multiclass_data(name, X_train, y_train, X_test, y_test, C, image_shape) -> Data:
+    from scratch import multiclass
+
+    return Data(name, X_train, multiclass.one_hot(y_train, C), np.asarray(y_train),
+                X_test, multiclass.one_hot(y_test, C), np.asarray(y_test),
+                tuple(str(k) for k in range(C)), image_shape)
+
+
+def load_data(dataset: str, root=None) -> Data:
+    """Load a data set with :func:`dl_parity.data.load_numpy` (float64, the course's layout).
+
+    Raises ``UsageError`` (from dl_parity.data) when its files are missing or unreadable.
+    """
+    if dataset == "mnist":
+        root = ensure_mnist(root)
+    loaded = load_numpy(dataset, root)
+    if dataset == "planar":
+        X, Y = loaded
+        return binary_data("planar", X, Y, None, None, ("red", "blue"), None)
+    if dataset == "cat":
+        X_train, Y_train, X_test, Y_test, classes = loaded
+        names = tuple(c.decode() if isinstance(c, bytes) else str(c) for c in classes)
+        return binary_data("cat", X_train, Y_train, X_test, Y_test, names, (64, 64, 3))
+    X_train, y_train, X_test, y_test = loaded
+    return multiclass_data("mnist", X_train, y_train, X_test, y_test, 10, (28, 28))

@@ -18,7 +18,8 @@ import torch
 
 from scratch import deep_nn, logistic_regression, shallow_nn
 from scratch.activations import get_activation
-from torch_ref import DeepNet, PlanarNet, fit
+from dl_parity.engine import FullBatch
+from torch_ref import DeepNet, train_step
 
 rng = np.random.default_rng(0)
 X = rng.uniform(-1, 1, (3, 5))                  # n_x = 3, m = 5
@@ -105,9 +106,12 @@ def test_mismatched_m():
         deep_nn.gradient_descent(X, Y4, deep_params(), 0.1, 1)
     with raises("same number of examples", "m = 5", "m = 4"):
         logistic_regression.model(X, Y4, X, Y, num_iterations=1)
+    net = DeepNet([3, 4, 1], dtype=torch.float64)
     with raises("same m", "(5, 3)", "(4, 1)"):
-        fit(DeepNet([3, 4, 1], dtype=torch.float64), torch.ones(5, 3, dtype=torch.float64),
-            torch.ones(4, 1, dtype=torch.float64), 0.1, 1)
+        train_step(net, torch.optim.SGD(net.parameters(), lr=0.1),
+                   torch.ones(5, 3, dtype=torch.float64), torch.ones(4, 1, dtype=torch.float64))
+    with raises("same number of examples", "(3, 5)", "(1, 4)"):
+        FullBatch(X, Y4, 1)
 
 
 def test_m_zero():
@@ -121,8 +125,10 @@ def test_m_zero():
     net = DeepNet([3, 4, 1], dtype=torch.float64)
     before = {k: v.clone() for k, v in net.state_dict().items()}
     with raises("at least one example", "(0, 3)"):
-        fit(net, torch.zeros(0, 3, dtype=torch.float64), torch.zeros(0, 1, dtype=torch.float64),
-            0.1, 1)
+        train_step(net, torch.optim.SGD(net.parameters(), lr=0.1),
+                   torch.zeros(0, 3, dtype=torch.float64), torch.zeros(0, 1, dtype=torch.float64))
+    with raises("at least one example", "(3, 0)"):
+        FullBatch(X0, Y0, 1)
     # nothing done half-way: the module is untouched
     assert all(torch.equal(before[k], v) for k, v in net.state_dict().items())
 
@@ -139,9 +145,9 @@ def test_non_finite_X(value):
         deep_nn.L_model_forward(Xb, deep_params())
     with raises("expected finite values", "1 NaN or inf entry"):
         deep_nn.L_layer_model(Xb, Y, [3, 4, 1], 0.01, 1)
-    net = PlanarNet(3, 4, 1, dtype=torch.float64)
-    with raises("expected finite values", "1 NaN or inf entry", "(5, 3)"):
-        fit(net, torch.from_numpy(Xb.T.copy()), torch.from_numpy(Y.T.copy()), 0.1, 1)
+    # the torch side is fed by the engine, whose batch sources check the data once
+    with raises("expected finite values", "1 NaN or inf entry", "(3, 5)"):
+        FullBatch(Xb, Y, 1)
 
 
 # ----------------------------------------------------------------------------- parameter dicts

@@ -96,8 +96,8 @@ def test_demo_planar(capsys):
 # ----------------------------------------------------------------------------- checkpoints
 def test_checkpoint_torch_to_numpy_same_predictions(capsys, tmp_path):
     """Train with PyTorch only, save; NumPy and torch predict the same labels from the file."""
-    from dl_parity import runner
     from dl_parity.commands.evaluate import load_model
+    from dl_parity.data import load_data
 
     path = tmp_path / "planar.npz"
     status, out, err = cli(capsys, "train", "--impl", "torch", "--dataset", "planar",
@@ -111,9 +111,9 @@ def test_checkpoint_torch_to_numpy_same_predictions(capsys, tmp_path):
         assert str(npz["impl"]) == "torch" and int(npz["step"]) == 1500
         assert list(npz["layer_dims"]) == [2, 4, 1] and str(npz["hidden_activation"]) == "tanh"
 
-    data = runner.load_data("planar")
-    _, _, numpy_net = load_model(path, None, "numpy")
-    _, _, torch_net = load_model(path, None, "torch")
+    data = load_data("planar")
+    *_, numpy_net = load_model(path, None, "numpy")
+    *_, torch_net = load_model(path, None, "torch")
     A_numpy, A_torch = numpy_net.output(data.X_train), torch_net.output(data.X_train)
     # one forward pass through 2 -> 4 -> 1 in float64: rounding ~1e-16; no output sits within
     # 1e-9 of the 0.5 threshold, so equal labels are implied and checked exactly below
@@ -336,8 +336,9 @@ def test_cat_course_numbers(capsys, cat_root, tmp_path):
     J(0) to 1e-12 (one forward pass; printed to 12 digits), J(2499) to 1e-6 (the
     document's own bound), accuracies exactly (from the saved checkpoint, both routes).
     """
-    from dl_parity import runner
     from dl_parity.commands.evaluate import load_model
+    from dl_parity.data import load_data
+    from dl_parity.training import accuracy
 
     path = tmp_path / "cat.npz"
     status, out, err = cli(capsys, "train", "--impl", "both", "--dataset", "cat",
@@ -348,11 +349,11 @@ def test_cat_course_numbers(capsys, cat_root, tmp_path):
     assert table[2499] == pytest.approx([0.088439943441702] * 2, abs=1e-6)
     for step, (c_numpy, c_torch) in table.items():
         assert c_torch == pytest.approx(c_numpy, rel=FLOAT64_RTOL), step
-    data = runner.load_data("cat", cat_root)
+    data = load_data("cat", cat_root)
     for impl in ("numpy", "torch"):
-        _, _, net = load_model(path, "cat", impl)
-        assert runner.accuracy(net, data.X_train, data.y_train) == 0.9856459330143541
-        assert runner.accuracy(net, data.X_test, data.y_test) == 0.8
+        *_, net = load_model(path, "cat", impl)
+        assert accuracy(net, data.X_train, data.y_train) == 0.9856459330143541
+        assert accuracy(net, data.X_test, data.y_test) == 0.8
     assert accuracies(out, "train") == [98.56, 98.56]
     assert accuracies(out, "test") == [80.0, 80.0]
 

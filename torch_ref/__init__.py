@@ -11,7 +11,7 @@ course's W[l] (n[l], n[l-1]) unchanged; its bias is (n[l],) where the course's
 b[l] is (n[l], 1).
 """
 from .models import DeepNet, LogisticRegression, PlanarNet, ACTIVATIONS
-from .train import criterion_for, fit, he_init_, train_epoch, train_step
+from .train import criterion_for, he_init_, loss_input, train_step
 
-__all__ = ["DeepNet", "LogisticRegression", "PlanarNet", "ACTIVATIONS", "fit", "train_step",
-           "criterion_for", "train_epoch", "he_init_"]
+__all__ = ["DeepNet", "LogisticRegression", "PlanarNet", "ACTIVATIONS", "train_step",
+           "loss_input", "criterion_for", "he_init_"]

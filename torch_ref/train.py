@@ -1,6 +1,9 @@
-"""Training with autograd and ``torch.optim.SGD``: the usual PyTorch loop.
+"""Training with autograd and ``torch.optim``: the usual PyTorch step.
 
     optimizer.zero_grad(); cost = criterion(model(X), Y); cost.backward(); optimizer.step()
+
+The loop around it (epochs, batches, logging) is the project's one engine,
+``dl_parity.engine``, which runs this step and scratch's side by side.
 
 ``nn.BCELoss`` (mean reduction) is the course's cost J = (1/m) sum of losses, so
 autograd's gradients are dJ/dW[l], dJ/db[l]: the course's dW[l], db[l].
@@ -11,44 +14,65 @@ import torch
 from torch import nn
 
 
+def check_batch(X: torch.Tensor, Y: torch.Tensor) -> None:
+    """X (m, n_x) and Y (m, ...) with the same m >= 1, else ValueError (before any update).
+
+    Shapes only: reading the values (NaN, inf) would wait for the GPU at every step, so
+    finiteness is checked once, on the whole data set, by whoever feeds the batches.
+    """
+    if X.ndim != 2 or Y.ndim not in (1, 2) or X.shape[0] != Y.shape[0]:
+        raise ValueError(f"expected X (m, n_x) and Y (m, n_y) or class indices (m,) with the "
+                         f"same m, got X {tuple(X.shape)} and Y {tuple(Y.shape)}")
+    if X.shape[0] == 0:
+        raise ValueError(f"expected at least one example (m >= 1), got X {tuple(X.shape)}")
+
+
+def loss_input(model: nn.Module, X: torch.Tensor, criterion: nn.Module) -> torch.Tensor:
+    """What ``criterion`` takes from ``model``: logits or probabilities.
+
+    - ``nn.CrossEntropyLoss`` and ``nn.BCEWithLogitsLoss`` apply (log-)softmax or sigmoid
+      themselves: they get the logits Z[L] (``model.logits(X)``), never probabilities.
+    - ``nn.BCELoss`` takes probabilities of independent sigmoid outputs: ``model(X)``,
+      and only from a sigmoid output layer.
+
+    Any other pairing raises ValueError: a wrong pairing trains on the wrong cost
+    without a word (a softmax's probabilities fed to CrossEntropyLoss are softmaxed twice).
+    """
+    output = getattr(model, "output", "sigmoid")
+    if isinstance(criterion, (nn.CrossEntropyLoss, nn.BCEWithLogitsLoss)):
+        if not hasattr(model, "logits"):
+            raise ValueError(f"{type(criterion).__name__} takes logits, but "
+                             f"{type(model).__name__} has no logits(X) method")
+        return model.logits(X)
+    if isinstance(criterion, nn.BCELoss):
+        if output != "sigmoid":
+            raise ValueError(f"nn.BCELoss takes the probabilities of sigmoid outputs, but this "
+                             f"model's output is {output!r}: use nn.CrossEntropyLoss (on logits)")
+        return model(X)
+    raise ValueError(f"criterion: expected nn.BCELoss, nn.CrossEntropyLoss or "
+                     f"nn.BCEWithLogitsLoss, got {type(criterion).__name__}")
+
+
 def train_step(model: nn.Module, optimizer: torch.optim.Optimizer, X: torch.Tensor,
                Y: torch.Tensor, criterion: nn.Module | None = None) -> torch.Tensor:
-    """One gradient-descent step; returns the cost before the update (a 0-d tensor)."""
+    """One optimizer step; returns the cost before the update (a 0-d tensor).
+
+        optimizer.zero_grad(); cost = criterion(input, Y); cost.backward(); optimizer.step()
+
+    ``input`` is what the criterion takes (:func:`loss_input`): the logits for
+    ``nn.CrossEntropyLoss``, the sigmoid's probabilities for ``nn.BCELoss`` (the default,
+    the course's cost). Y: (m, n_y) floats for BCELoss, class indices (m,) for
+    CrossEntropyLoss.
+    """
     criterion = criterion or nn.BCELoss()
+    check_batch(X, Y)
     optimizer.zero_grad(set_to_none=True)
-    cost = criterion(model(X), Y)
+    cost = criterion(loss_input(model, X, criterion), Y)
     cost.backward()
     optimizer.step()
     return cost.detach()
 
 
-def fit(model: nn.Module, X: torch.Tensor, Y: torch.Tensor, learning_rate: float,
-        num_iterations: int, callback=None) -> list[float]:
-    """Full-batch gradient descent; returns the cost at every iteration (before its update).
-
-    ``callback(i, cost, model)`` is called after each step; return True to stop.
-    """
-    if X.ndim != 2 or Y.ndim != 2 or X.shape[0] != Y.shape[0]:
-        raise ValueError(f"expected X (m, n_x) and Y (m, n_y) with the same m, got "
-                         f"X {tuple(X.shape)} and Y {tuple(Y.shape)}")
-    if X.shape[0] == 0:
-        raise ValueError(f"expected at least one example (m >= 1), got X {tuple(X.shape)}")
-    if X.is_floating_point() and not torch.isfinite(X).all():
-        bad = int((~torch.isfinite(X)).sum())
-        raise ValueError(f"expected finite values in X, got {bad} NaN or inf "
-                         f"entr{'y' if bad == 1 else 'ies'} in X {tuple(X.shape)}")
-    optimizer = torch.optim.SGD(model.parameters(), lr=learning_rate)
-    criterion = nn.BCELoss()
-    costs = []
-    for i in range(num_iterations):
-        cost = train_step(model, optimizer, X, Y, criterion)
-        costs.append(cost.item())
-        if callback is not None and callback(i, costs[-1], model):
-            break
-    return costs
-
-
-# ------------------------------------------------------------------ multiclass, mini-batches
 def criterion_for(output: str) -> nn.Module:
     """The loss a PyTorch user pairs with each output layer (mean over the batch).
 
@@ -62,48 +86,6 @@ def criterion_for(output: str) -> nn.Module:
     if output == "softmax":
         return nn.CrossEntropyLoss()
     raise ValueError(f"output: expected 'sigmoid' or 'softmax', got {output!r}")
-
-
-def _loss_input(model: nn.Module, X: torch.Tensor, criterion: nn.Module) -> torch.Tensor:
-    # nn.CrossEntropyLoss applies log_softmax itself: give it the logits, not probabilities
-    if isinstance(criterion, nn.CrossEntropyLoss):
-        return model.logits(X)
-    return model(X)
-
-
-def train_epoch(model: nn.Module, optimizer: torch.optim.Optimizer, batches, criterion: nn.Module,
-                callback=None) -> list[float]:
-    """One epoch of mini-batch training: one optimizer step per (X, y) batch, in order.
-
-        for X, y in batches:
-            optimizer.zero_grad()
-            cost = criterion(model.logits(X) or model(X), y)   # logits for CrossEntropyLoss
-            cost.backward()
-            optimizer.step()
-
-    Args:
-        model: e.g. ``DeepNet(..., output="softmax")``; with ``nn.CrossEntropyLoss``
-            its ``logits(X)`` are fed to the loss, with any other criterion ``model(X)``.
-        optimizer: e.g. ``torch.optim.SGD(model.parameters(), lr=alpha)``.
-        batches: any iterable of (X (m_t, n_x), y) pairs: a ``DataLoader``, or a list
-            built from the course's ``random_mini_batches`` so both routes see the
-            same batches in the same order. y: class indices (m_t,) (long) for
-            ``nn.CrossEntropyLoss``, (m_t, n[L]) floats for ``nn.BCELoss``.
-        criterion: from :func:`criterion_for`.
-        callback: ``callback(t, cost, model)`` after step t; return True to stop.
-    Returns:
-        the cost of each batch before its update (floats).
-    """
-    costs = []
-    for t, (X, y) in enumerate(batches):
-        optimizer.zero_grad(set_to_none=True)
-        cost = criterion(_loss_input(model, X, criterion), y)
-        cost.backward()
-        optimizer.step()
-        costs.append(cost.item())
-        if callback is not None and callback(t, costs[-1], model):
-            break
-    return costs
 
 
 @torch.no_grad()

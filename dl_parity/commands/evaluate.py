@@ -17,7 +17,7 @@ from dl_parity.cli import UsageError
 
 
 def add_parser(subparsers):
-    from dl_parity.runner import DATASETS
+    from dl_parity.settings import DATASETS
 
     p = subparsers.add_parser(
         "evaluate", help="accuracy of a saved checkpoint, with either implementation",
@@ -45,20 +45,21 @@ def add_parser(subparsers):
 
 
 def run(args) -> int:
-    from dl_parity.commands.train import _positive, cpu_threads
+    from dl_parity.options import cpu_threads, positive
 
     if args.threads is None:
         args.threads = os.cpu_count() or 1
-    _positive("--threads", args.threads)
+    positive("--threads", args.threads)
     with cpu_threads(args.threads):
         return _run(args)
 
 
 def load_model(path, dataset: str | None, impl: str, device: str = "cpu", layers=None):
-    """(checkpoint, spec, net) for a checkpoint file, every mistake a UsageError."""
-    from dl_parity import runner
+    """(checkpoint, dataset, model, side) for a checkpoint file, every mistake a UsageError."""
     from dl_parity.checkpoint import CheckpointError, load_checkpoint
-    from dl_parity.commands.train import check_device, parse_layers
+    from dl_parity.models.mlp import MLP
+    from dl_parity.options import check_device, parse_layers
+    from dl_parity.settings import DATASETS, SHAPES
 
     check_device(device)
     try:
@@ -66,10 +67,10 @@ def load_model(path, dataset: str | None, impl: str, device: str = "cpu", layers
     except CheckpointError as exc:
         raise UsageError(str(exc)) from None
     dataset = dataset or ckpt.dataset
-    if dataset not in runner.DATASETS:
+    if dataset not in DATASETS:
         raise UsageError(f"{path}: the checkpoint names an unknown dataset {ckpt.dataset!r}; "
-                         f"pass --dataset {'|'.join(runner.DATASETS)}")
-    n_x, n_y = runner.SHAPES[dataset]
+                         f"pass --dataset {'|'.join(DATASETS)}")
+    n_x, n_y = SHAPES[dataset]
     dims = ckpt.layer_dims
     if dims[0] != n_x or dims[-1] != n_y:
         raise UsageError(f"{path}: the checkpoint's layers {','.join(map(str, dims))} do not fit "
@@ -80,55 +81,56 @@ def load_model(path, dataset: str | None, impl: str, device: str = "cpu", layers
         if list(want) != dims:
             raise UsageError(f"{path}: the checkpoint's arrays are for layers "
                              f"{','.join(map(str, dims))}, but --layers asks for {layers}")
-    spec = runner.ModelSpec(dataset, tuple(dims), ckpt.hidden_activation, ckpt.output_activation)
+    model = MLP(tuple(dims), ckpt.hidden_activation, ckpt.output_activation)
     try:
-        net = runner.build(impl, spec, ckpt.parameters, ckpt.dtype, device)
+        side = model.side(impl, ckpt.parameters, ckpt.dtype, device)
     except ValueError as exc:   # e.g. an activation name neither side knows
         raise UsageError(f"{path}: {exc}") from None
-    return ckpt, spec, net
+    return ckpt, dataset, model, side
 
 
 def _run(args) -> int:
-    from dl_parity import runner
-    from dl_parity.commands.train import check_output_path
+    from dl_parity.data import load_data
+    from dl_parity.options import check_output_path
+    from dl_parity.training import accuracy, confusion_matrix
 
     check_output_path("--plot", args.plot)
-    ckpt, spec, net = load_model(args.checkpoint, args.dataset, args.impl, args.device,
-                                 args.layers)
-    data = runner.load_data(spec.dataset, args.data_dir).astype(ckpt.dtype)
+    ckpt, dataset, model, net = load_model(args.checkpoint, args.dataset, args.impl,
+                                           args.device, args.layers)
+    data = load_data(dataset, args.data_dir).astype(ckpt.dtype)
     print(f"dl-parity evaluate: {args.checkpoint} ({ckpt.impl}'s parameters after {ckpt.step} "
-          f"steps, {ckpt.dtype}) with {args.impl} on {spec.dataset}")
-    print(f"  model   {spec.describe()}")
-    print(f"  train accuracy  {100 * runner.accuracy(net, data.X_train, data.y_train):.2f} % "
+          f"steps, {ckpt.dtype}) with {args.impl} on {dataset}")
+    print(f"  model   {model.describe()}")
+    print(f"  train accuracy  {100 * accuracy(net, data.X_train, data.y_train):.2f} % "
           f"(m = {data.X_train.shape[1]})")
     if data.X_test is None:
         print("  test accuracy   (planar has no test set)")
-        return _plot(args, spec, data, net)
+        return _plot(args, dataset, data, net)
     y_pred = net.predict(data.X_test)
     print(f"  test accuracy   {100 * np.mean(y_pred == data.y_test):.2f} % "
           f"(m = {data.X_test.shape[1]})")
-    if spec.output_activation == "softmax":
+    if model.output_activation == "softmax":
         C = len(data.classes)
-        M = runner.confusion_matrix(data.y_test, y_pred, C)
+        M = confusion_matrix(data.y_test, y_pred, C)
         print()
         print("  confusion matrix (test): row = true class, column = predicted")
         print("        " + "".join(f"{c:>6}" for c in data.classes))
         for k in range(C):
             print(f"  {data.classes[k]:>5} " + "".join(f"{n:>6d}" for n in M[k]))
-    return _plot(args, spec, data, net)
+    return _plot(args, dataset, data, net)
 
 
-def _plot(args, spec, data, net) -> int:
+def _plot(args, dataset, data, net) -> int:
     if not args.plot:
         return 0
     from dl_parity import plots
 
     if data.X_test is None:
         path = plots.decision_boundary({net.name: net.predict}, data.X_train, data.y_train,
-                                       args.plot, title=spec.dataset)
+                                       args.plot, title=dataset)
     else:
         path = plots.misclassified_grid(data.X_test, data.y_test, net.predict(data.X_test),
                                         data.image_shape, data.classes, args.plot,
-                                        title=f"{spec.dataset} test images {net.name} gets wrong")
+                                        title=f"{dataset} test images {net.name} gets wrong")
     print(f"plot: {path}")
     return 0
