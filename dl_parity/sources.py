@@ -147,57 +147,80 @@ def get_source(path: str) -> Source:
     return Source(path, textwrap.dedent("".join(lines)), _relative(file), max(line, 1), kind)
 
 
+#: private helpers that only check input: not shown (they hold no formula)
+_CHECKS = ("__", "_check", "_as_", "_validate", "_describe")
+
+
+def _is_shown_helper(obj, name: str, package: str) -> bool:
+    module = getattr(obj, "__module__", "") or ""
+    return (inspect.isfunction(obj) and name.startswith("_") and not name.startswith(_CHECKS)
+            and module.split(".")[0] == package and not module.rsplit(".", 1)[-1].startswith(
+                "_validate"))
+
+
 def private_helpers(src: Source) -> list[str]:
-    """Dotted paths of the private functions (``_name``) of the same module that ``src`` calls.
+    """Dotted paths of the private functions (``_name``) that ``src`` calls, in call order.
 
     A public course function often checks its input and hands the formula to a
-    private twin (``linear_backward`` -> ``_linear_backward``): the formula is
-    there, so the reader is shown it too. One level deep, in call order;
-    input checks (``_check*``, ``_as_*``) are left out.
+    private twin (``linear_backward`` -> ``_linear_backward``), which may hand on to
+    another (``_L_model_backward`` -> ``_backward_from_dZL``, the loop): the formula is
+    there, so the reader is shown it too. Calls by name (``_helper(...)``) and through a
+    module of the same package (``deep_nn._helper(...)``) are followed; input checks
+    (``_check*``, ``_as_*``, scratch's ``_validate`` modules) are left out.
     """
     if not src.ok or src.kind not in ("function", "method"):
         return []
     module_name = src.path.rsplit(".", 2 if src.kind == "method" else 1)[0]
     try:
         module = importlib.import_module(module_name)
+        tree = ast.parse(src.code)
     except Exception:
         return []
-    try:
-        tree = ast.parse(src.code)
-    except SyntaxError:
-        return []
-    calls = sorted(((n.lineno, n.col_offset, n.func.id) for n in ast.walk(tree)
-                    if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)))
+    package = module_name.split(".")[0]
     found: list[str] = []
-    for _, _, name in calls:
-        obj = getattr(module, name, None)
-        if (name.startswith("_") and not name.startswith(("__", "_check", "_as_"))
-                and inspect.isfunction(obj) and obj.__module__ == module_name):
-            found.append(f"{module_name}.{name}")
+    calls = sorted((n for n in ast.walk(tree)
+                    if isinstance(n, ast.Call) and isinstance(n.func, (ast.Name, ast.Attribute))),
+                   key=lambda n: (n.lineno, n.col_offset))
+    for func in (n.func for n in calls):
+        if isinstance(func, ast.Name):
+            obj, name = getattr(module, func.id, None), func.id
+        elif isinstance(func.value, ast.Name) and inspect.ismodule(
+                getattr(module, func.value.id, None)):
+            obj, name = getattr(getattr(module, func.value.id), func.attr, None), func.attr
+        else:
+            continue
+        if _is_shown_helper(obj, name, package):
+            found.append(f"{obj.__module__}.{obj.__name__}")
     return list(dict.fromkeys(found))
 
 
 def entry_sources(entry: Formula, helpers: bool = True) -> tuple[list[Source], list[Source]]:
     """(NumPy sources, PyTorch sources) of one catalog entry, in catalog order.
 
-    With ``helpers``, each function is followed by the private helpers of its
-    module that it calls (see :func:`private_helpers`), each shown once.
+    With ``helpers``, each function is followed by the private helpers it calls, and
+    theirs in turn (see :func:`private_helpers`), depth first, each shown once.
     """
     def expand(paths):
         out: list[Source] = []
         seen: set[str] = set()
-        for p in paths:
-            if p in seen:
-                continue
-            seen.add(p)
-            src = get_source(p)
+
+        def visit(path, depth):
+            seen.add(path)
+            src = get_source(path)
             out.append(src)
-            for h in private_helpers(src) if helpers else []:
+            for h in private_helpers(src) if helpers and depth < 6 else []:
                 if h not in seen and h not in paths:
-                    seen.add(h)
-                    out.append(get_source(h))
+                    visit(h, depth + 1)
+        for p in paths:
+            if p not in seen:
+                visit(p, 0)
         return out
     return expand(entry.scratch), expand(entry.torch)
+
+
+def numpy_code(entry: Formula) -> str:
+    """All the NumPy code shown for ``entry`` (its functions and their private helpers)."""
+    return "\n".join(src.code for src in entry_sources(entry)[0])
 
 
 def short_name(path: str) -> str:

@@ -292,90 +292,80 @@ def _load_cat_train(data_dir: Path):
     return X, Y
 
 
-def _bar_callback(bar):
-    def callback(i, cost, params):
-        bar.update(1)
-        return False
-    return callback
+class _Bar:
+    """An engine callback: one tick of a tqdm bar per step of each side."""
+
+    def __init__(self, bar):
+        self.bar = bar
+
+    def on_step(self, info):
+        self.bar.update(len(info.sides))
+
+
+def _curve_plans(quick: bool, data_dir: Path | None) -> list[dict]:
+    """The course runs the page shows: planar always, the cat models when the data is
+    present (``quick``: a short prefix of the same runs). Settings from settings.DEFAULTS
+    where the data set has them."""
+    import numpy as np
+
+    import scratch.deep_nn as dnn
+    import scratch.shallow_nn as snn
+    from dl_parity.models.mlp import MLP
+    from dl_parity.settings import DEFAULTS
+    from scratch.planar import load_planar_dataset
+
+    planar, cat = DEFAULTS["planar"], DEFAULTS["cat"]
+    X, Y = load_planar_dataset()
+    state = np.random.get_state()
+    np.random.seed(planar.seed)
+    params = snn.initialize_parameters(*planar.layer_dims)
+    np.random.set_state(state)
+    n = 200 if quick else planar.iterations
+    plans = [dict(key="planar", X=X, Y=Y.astype(np.float64), params=params, n=n,
+                  model=MLP(planar.layer_dims, "tanh"), lr=planar.learning_rate,
+                  title="Planar flower, one hidden layer (week 3)",
+                  setup=f"2 → 4 tanh → 1 sigmoid, m = {X.shape[1]}; np.random.seed(2) then "
+                        f"scratch.shallow_nn.initialize_parameters; learning rate 1.2; {n} "
+                        f"iterations")]
+    if data_dir is None:
+        return plans
+    X, Y = _load_cat_train(data_dir)
+    n = 100 if quick else 2000
+    plans.append(dict(key="logreg", X=X, Y=Y, n=n, model=MLP((X.shape[0], 1)), lr=0.005,
+                      params={"W1": np.zeros((1, X.shape[0])), "b1": np.zeros((1, 1))},
+                      title="Cat / non-cat, logistic regression (week 2)",
+                      setup=f"12288 → 1 sigmoid, m = {X.shape[1]}; w = 0, b = 0 "
+                            f"(initialize_with_zeros); learning rate 0.005; {n} iterations"))
+    dims = list(cat.layer_dims)
+    n = 30 if quick else cat.iterations
+    plans.append(dict(key="llayer", X=X, Y=Y, n=n, model=MLP(cat.layer_dims), lr=cat.learning_rate,
+                      params=dnn.initialize_parameters_scaled(dims, seed=cat.seed),
+                      title="Cat / non-cat, L-layer network (week 4)",
+                      setup=f"{dims} ReLU × 3 → sigmoid, m = {X.shape[1]}; "
+                            f"initialize_parameters_scaled(seed=1); learning rate 0.0075; {n} "
+                            f"iterations"))
+    return plans
 
 
 def train_curves(quick: bool = False, data_dir: Path | None = None,
                  progress: bool = True) -> list[Curve]:
-    """Train each course model briefly with scratch and with torch_ref, from the same weights.
-
-    Planar always; logistic regression and the L-layer model on cat when the
-    data is present. Both sides in float64 on the CPU. The iteration counts are
-    the course's (``quick``: a short prefix of the same runs).
-    """
-    import numpy as np
-    import torch
+    """Train each course model with scratch and with torch_ref in lockstep, from the same
+    weights, float64 on the CPU, through the engine (:mod:`dl_parity.engine`)."""
     from tqdm import tqdm
 
-    import scratch.deep_nn as dnn
-    import scratch.logistic_regression as lr
-    import scratch.shallow_nn as snn
-    from scratch.planar import load_planar_dataset
-    from torch_ref import DeepNet, LogisticRegression, PlanarNet, fit
-
-    def t(a):
-        return torch.as_tensor(np.ascontiguousarray(np.asarray(a, dtype=np.float64).T))
+    from dl_parity.engine import FullBatch, run
+    from dl_parity.models.optim import Optim
 
     curves: list[Curve] = []
-    plans = [("planar", 200 if quick else 10000)]
-    if data_dir is not None:
-        plans += [("logreg", 100 if quick else 2000), ("llayer", 30 if quick else 2500)]
-
-    for key, n in plans:
-        bar = tqdm(total=2 * n, desc=f"training {key}", unit="it", disable=not progress,
-                   leave=False, file=sys.stderr)
-        cb = _bar_callback(bar)
-        if key == "planar":
-            X, Y = load_planar_dataset()
-            Y = Y.astype(np.float64)
-            state = np.random.get_state()
-            np.random.seed(2)
-            params = snn.initialize_parameters(2, 4, 1)
-            np.random.set_state(state)
-            _, np_costs = snn.gradient_descent(X, Y, params, num_iterations=n,
-                                               learning_rate=1.2, callback=cb)
-            net = PlanarNet(2, 4, 1, dtype=torch.float64).load_course_parameters(params)
-            torch_costs = fit(net, t(X), t(Y), 1.2, n, callback=cb)
-            title = "Planar flower, one hidden layer (week 3)"
-            setup = (f"2 → 4 tanh → 1 sigmoid, m = {X.shape[1]}; np.random.seed(2) then "
-                     f"scratch.shallow_nn.initialize_parameters; learning rate 1.2; {n} iterations")
-        elif key == "logreg":
-            X, Y = _load_cat_train(data_dir)
-            w0, b0 = lr.initialize_with_zeros(X.shape[0])
-
-            def numpy_run():
-                w, b, costs = w0, b0, []
-                for _ in range(n):   # one iteration per call so every cost is kept
-                    p, _, c = lr.optimize(w, b, X, Y, num_iterations=1, learning_rate=0.005)
-                    w, b = p["w"], p["b"]
-                    costs.append(float(c[0]))
-                    bar.update(1)
-                return costs
-            np_costs = numpy_run()
-            net = LogisticRegression(X.shape[0], dtype=torch.float64).load_course_parameters(
-                {"w": w0, "b": b0})
-            torch_costs = fit(net, t(X), t(Y), 0.005, n, callback=cb)
-            title = "Cat / non-cat, logistic regression (week 2)"
-            setup = (f"12288 → 1 sigmoid, m = {X.shape[1]}; w = 0, b = 0 "
-                     f"(initialize_with_zeros); learning rate 0.005; {n} iterations")
-        else:
-            X, Y = _load_cat_train(data_dir)
-            dims = [X.shape[0], 20, 7, 5, 1]
-            params = dnn.initialize_parameters_scaled(dims, seed=1)
-            _, np_costs = dnn.gradient_descent(X, Y, params, learning_rate=0.0075,
-                                               num_iterations=n, callback=cb)
-            net = DeepNet.from_course_parameters(params, dtype=torch.float64)
-            torch_costs = fit(net, t(X), t(Y), 0.0075, n, callback=cb)
-            title = "Cat / non-cat, L-layer network (week 4)"
-            setup = (f"{dims} ReLU × 3 → sigmoid, m = {X.shape[1]}; "
-                     f"initialize_parameters_scaled(seed=1); learning rate 0.0075; {n} iterations")
+    for plan in _curve_plans(quick, data_dir):
+        bar = tqdm(total=2 * plan["n"], desc=f"training {plan['key']}", unit="it",
+                   disable=not progress, leave=False, file=sys.stderr)
+        sides = [plan["model"].side(impl, plan["params"], "float64", "cpu", Optim(plan["lr"]))
+                 for impl in ("numpy", "torch")]
+        costs = run(sides, FullBatch(plan["X"], plan["Y"], plan["n"]), [_Bar(bar)]).costs
         bar.close()
-        curves.append(Curve(key, title, setup, [float(c) for c in np_costs],
-                            [float(c) for c in torch_costs]))
+        curves.append(Curve(plan["key"], plan["title"], plan["setup"], costs["numpy"],
+                            costs["torch"]))
     for c in curves:
         c.png = plot_curve(c)
     return curves

@@ -220,10 +220,29 @@ def test_application_models_accept_non_binary_Y():
     # The course's tests call both positionally with random float labels.
     Y_float = rng.uniform(0, 1, (1, 5))
     p, costs = deep_nn.two_layer_model(X, Y_float, (3, 4, 1), 0.0075, 3)
-    assert set(p) == {"W1", "b1", "W2", "b2"} and len(costs) == 2      # iterations 0 and 2
+    assert set(p) == {"W1", "b1", "W2", "b2"} and len(costs) == 1      # iteration 0 only
     p, costs = deep_nn.L_layer_model(X, Y_float, [3, 4, 2, 1], 0.0075, 3)
-    assert set(p) == {"W1", "b1", "W2", "b2", "W3", "b3"} and len(costs) == 2
+    assert set(p) == {"W1", "b1", "W2", "b2", "W3", "b3"} and len(costs) == 1
     assert all(np.isfinite(c) for c in costs)
+
+
+@pytest.mark.parametrize("model", ["two_layer_model", "L_layer_model"])
+@pytest.mark.parametrize("num_iterations, recorded", [(1, [0]), (2, [0]), (100, [0]),
+                                                      (101, [0, 100]), (201, [0, 100, 200])])
+def test_application_models_record_costs_as_the_course(model, num_iterations, recorded):
+    """The course appends a cost when ``i % 100 == 0 or i == num_iterations`` inside
+    ``for i in range(num_iterations)``: the second condition never holds, so the last
+    iteration is not recorded (2 iterations give one cost; the course's unit tests count
+    on it). Each recorded cost is a 0-d ndarray, the cost of iteration i before its update."""
+    dims = (3, 4, 1) if model == "two_layer_model" else [3, 4, 2, 1]
+    _, costs = getattr(deep_nn, model)(X, Y, dims, 0.0075, num_iterations)
+    assert len(costs) == len(recorded)
+    assert all(isinstance(c, np.ndarray) and c.shape == () for c in costs)
+    # the same costs as the building blocks give at those iterations
+    init = deep_nn.initialize_parameters(*dims) if model == "two_layer_model" \
+        else deep_nn.initialize_parameters_scaled(dims, seed=1)
+    _, every = deep_nn.gradient_descent(X, Y, init, 0.0075, num_iterations)
+    assert [float(c) for c in costs] == [float(every[i]) for i in recorded]
 
 
 def test_L_model_backward_accepts_random_AL_and_Y():

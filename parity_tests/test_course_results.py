@@ -2,8 +2,10 @@
 
 Each course model is trained twice from the same initial weights, float64 on the
 CPU: once by ``scratch`` (the course's own API), once by ``torch_ref`` (``nn.Module``,
-``nn.BCELoss``, autograd, ``torch.optim.SGD`` via ``torch_ref.train.fit``), the
-weights handed over with ``load_course_parameters``. For each route:
+``nn.BCELoss``, autograd, ``torch.optim.SGD``), the weights handed over with
+``load_course_parameters``. The torch route (and, for the week-3 and week-4 models, the
+NumPy route step by step beside it) runs in the project's one engine
+(:mod:`dl_parity.engine`), as ``dl-parity train`` does. For each route:
 
 - the cost at iteration 0 matches the published value within 1e-12 (only the
   rounding of one forward pass separates them: about 1e-16);
@@ -19,12 +21,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 
+from dl_parity.engine import FullBatch, run
+from dl_parity.models.mlp import MLP
+from dl_parity.models.optim import Optim
 from scratch import deep_nn, logistic_regression, shallow_nn
 from scratch.datasets import load_cat
 from scratch.planar import load_planar_dataset
-from torch_ref import DeepNet, LogisticRegression, PlanarNet, fit
 
 from ._tolerances import FLOAT64_RTOL
 
@@ -43,17 +46,15 @@ def cat(cat_root):
     return load_cat(cat_root)
 
 
-def _torch_layout(X, Y):
-    """Course (n_x, m), (1, m) -> torch (m, n_x), (m, 1), float64 on the CPU."""
-    return (torch.from_numpy(np.ascontiguousarray(X.T, dtype=np.float64)),
-            torch.from_numpy(np.ascontiguousarray(Y.T, dtype=np.float64)))
+def _sides(model: MLP, parameters, learning_rate, impls=("numpy", "torch")):
+    """The model's sides, float64 on the CPU, loaded with the same dict."""
+    return [model.side(impl, parameters, "float64", "cpu", Optim(learning_rate))
+            for impl in impls]
 
 
-def _n_correct_torch(net, X, Y) -> int:
-    """How many of the m examples the module classifies right (1 where yhat > 0.5)."""
-    Xt, Yt = _torch_layout(X, Y)
-    with torch.no_grad():
-        return int(((net(Xt) > 0.5).to(Yt.dtype) == Yt).sum())
+def _n_correct_torch(side, X, Y) -> int:
+    """How many of the m examples the torch side classifies right (1 where yhat > 0.5)."""
+    return int(np.sum(side.predict(X) == Y.reshape(-1)))
 
 
 def _n_correct(prediction, Y) -> int:
@@ -61,9 +62,8 @@ def _n_correct(prediction, Y) -> int:
 
 
 def _every_100(costs):
-    """The course's record: iterations 0, 100, 200, ... and the last one."""
-    n = len(costs)
-    return [c for i, c in enumerate(costs) if i % 100 == 0 or i == n - 1]
+    """The course's record: iterations 0, 100, 200, ... (i % 100 == 0)."""
+    return [c for i, c in enumerate(costs) if i % 100 == 0]
 
 
 # ----------------------------------------------------------------------------- week 2
@@ -85,14 +85,15 @@ def test_course_logistic_regression(cat, parity):
     assert _n_correct(d["Y_prediction_test"], Y_test) == 35         # 70.0 %
     assert 100 * 207 / 209 == pytest.approx(99.04306220095694, rel=1e-15)
 
+    # torch: a network with no hidden layer (W1 = w^T, b1 = b), alone in the engine
     w, b = logistic_regression.initialize_with_zeros(X_train.shape[0])
-    net = LogisticRegression(X_train.shape[0], dtype=torch.float64)
-    net.load_course_parameters({"w": w, "b": b})
-    costs_t = fit(net, *_torch_layout(X_train, Y_train), 0.005, 2000)
+    [side] = _sides(MLP((X_train.shape[0], 1)), {"W1": w.T, "b1": np.full((1, 1), b)}, 0.005,
+                    impls=("torch",))
+    costs_t = run([side], FullBatch(X_train, Y_train, 2000)).costs["torch"]
     assert costs_t[0] == pytest.approx(0.6931471805599453, abs=COST0_ATOL)
     assert costs_t[1900] == pytest.approx(0.1408720757031016, abs=COST_END_ATOL)
-    assert _n_correct_torch(net, X_train, Y_train) == 207
-    assert _n_correct_torch(net, X_test, Y_test) == 35
+    assert _n_correct_torch(side, X_train, Y_train) == 207
+    assert _n_correct_torch(side, X_test, Y_test) == 35
 
     # The problem is convex and the step small: the routes stay together all the way.
     # Measured: costs 3.9e-16 relative, w 1.5e-16 absolute, b 2.4e-15 relative; the
@@ -101,10 +102,10 @@ def test_course_logistic_regression(cat, parity):
     # the absolute error is small.
     parity.close("cost every 100 iterations", costs_t[::100], costs_np, rtol=FLOAT64_RTOL,
                  formula="w2.training", device="cpu")
-    p = net.course_parameters()
-    parity.close("w after 2000 iterations", p["w"], d["w"], rtol=FLOAT64_RTOL,
+    p = side.course_parameters()
+    parity.close("w after 2000 iterations", p["W1"].T, d["w"], rtol=FLOAT64_RTOL,
                  atol=FLOAT64_RTOL * np.abs(d["w"]).max(), formula="w2.training", device="cpu")
-    parity.close("b after 2000 iterations", p["b"], d["b"], rtol=FLOAT64_RTOL,
+    parity.close("b after 2000 iterations", p["b1"][0, 0], d["b"], rtol=FLOAT64_RTOL,
                  formula="w2.training", device="cpu")
 
 
@@ -158,29 +159,25 @@ def test_course_planar(parity):
     X, Y = load_planar_dataset()
     np.random.seed(2)
     parameters = shallow_nn.initialize_parameters(2, 4, 1)
+    sides = _sides(MLP((2, 4, 1), "tanh"), parameters, 1.2)
+    snap, correct = {}, {}
 
-    snap_np, correct_np = {}, {}
+    class Record:                          # an engine callback, after update i + 1
+        def on_step(self, info):
+            i = info.step + 1
+            if i == PLANAR_STABLE:
+                snap.update({s.name: s.course_parameters() for s in info.sides})
+            if i >= 9999:
+                correct[i] = {s.name: _n_correct(s.predict(X), Y) for s in info.sides}
 
-    def record_np(i, cost, params):        # called after update i + 1
-        if i + 1 == PLANAR_STABLE:
-            snap_np.update(params)
-        if i + 1 >= 9999:
-            correct_np[i + 1] = _n_correct(shallow_nn.predict(params, X), Y)
-
-    _, costs_np = shallow_nn.gradient_descent(X, Y, parameters, 10000, 1.2, callback=record_np)
-
-    net = PlanarNet(2, 4, 1, dtype=torch.float64)
-    net.load_course_parameters(parameters)
-    Xt, Yt = _torch_layout(X, Y)
-    snap_t, correct_t = {}, {}
-
-    def record_t(i, cost, model):
-        if i + 1 == PLANAR_STABLE:
-            snap_t.update(model.course_parameters())
-        if i + 1 >= 9999:
-            correct_t[i + 1] = _n_correct_torch(model, X, Y)
-
-    costs_t = fit(net, Xt, Yt, 1.2, 10000, callback=record_t)
+    costs = run(sides, FullBatch(X, Y, 10000), [Record()]).costs
+    costs_np, costs_t = costs["numpy"], costs["torch"]
+    snap_np, snap_t = snap["numpy"], snap["torch"]
+    correct_np = {i: c["numpy"] for i, c in correct.items()}
+    correct_t = {i: c["torch"] for i, c in correct.items()}
+    # the engine's NumPy side is the course's gradient_descent, step for step
+    _, costs_course = shallow_nn.gradient_descent(X, Y, parameters, 200, 1.2)
+    assert [float(c) for c in costs_course] == costs_np[:200]
 
     for costs in (costs_np, costs_t):
         assert costs[0] == pytest.approx(PLANAR_COST0, abs=COST0_ATOL)
@@ -205,31 +202,42 @@ def test_course_planar(parity):
 
 # ----------------------------------------------------------------------------- week 4
 def _train_deep_both(X, Y, parameters, learning_rate, num_iterations):
-    """Train the torch twin of ``parameters`` with fit; returns (module, costs per iteration)."""
-    net = DeepNet.from_course_parameters(parameters, "relu", dtype=torch.float64)
-    costs = fit(net, *_torch_layout(X, Y), learning_rate, num_iterations)
-    return net, costs
+    """Both sides from ``parameters`` in the engine; returns (history, torch side)."""
+    sides = _sides(MLP(_dims_of(parameters)), parameters, learning_rate)
+    return run(sides, FullBatch(X, Y, num_iterations)), sides[1]
 
 
-def _check_deep(cat, parity, parameters, params_np, costs_np, net, costs_t, published):
+def _dims_of(parameters) -> tuple[int, ...]:
+    L = len(parameters) // 2
+    return (parameters["W1"].shape[1],) + tuple(parameters[f"W{l}"].shape[0]
+                                                for l in range(1, L + 1))
+
+
+def _check_deep(cat, parity, parameters, course_model, hist, net, published):
+    """The engine's run of both sides against the published numbers, and the course's
+    own function (its API: costs at i % 100 == 0, 0-d arrays) against the engine's
+    NumPy side on the first 201 iterations (the same building blocks, bit for bit)."""
     X_train, Y_train, X_test, Y_test, _ = cat
     cost0, cost_end, train_correct, test_correct = published
-    costs_np = [float(c) for c in costs_np]
+    costs_np, costs_t = hist.costs["numpy"], hist.costs["torch"]
+    params_np = hist.parameters["numpy"]
     for costs in (costs_np, costs_t):
+        assert len(costs) == 2500
         assert costs[0] == pytest.approx(cost0, abs=COST0_ATOL)
         assert costs[-1] == pytest.approx(cost_end, abs=COST_END_ATOL)
-    assert len(costs_np) == 26 and len(costs_t) == 2500     # 0, 100, ..., 2400, 2499
+    _, course_costs = course_model(X_train, Y_train, _dims_of(parameters), 0.0075, 201)
+    assert [float(c) for c in course_costs] == [costs_np[0], costs_np[100], costs_np[200]]
     assert _n_correct(deep_nn.predict_labels(X_train, params_np), Y_train) == train_correct
     assert _n_correct(deep_nn.predict_labels(X_test, params_np), Y_test) == test_correct
     assert _n_correct_torch(net, X_train, Y_train) == train_correct
     assert _n_correct_torch(net, X_test, Y_test) == test_correct
-    parity.close("cost every 100 iterations and the last", _every_100(costs_t), costs_np,
+    parity.close("cost at every iteration", costs_t, costs_np,
                  rtol=FLOAT64_RTOL, formula="w4.training", device="cpu")
     # Measured on the cat runs: costs <= 1.9e-13 relative, parameters <= 3.3e-15
     # absolute. rtol is the project's float64 ceiling; the absolute part, rtol * max|W|,
     # covers the many entries of W1 that end near 0 (relative error up to 2e-10 there
     # on 2e-16 absolute).
-    p_t = net.course_parameters()
+    p_t = hist.parameters["torch"]
     for k in parameters:
         parity.close(f"{k} after 2500 iterations", p_t[k], params_np[k], rtol=FLOAT64_RTOL,
                      atol=FLOAT64_RTOL * np.abs(params_np[k]).max(), formula="w4.training",
@@ -244,11 +252,9 @@ def test_course_two_layer(cat, parity):
     (209 of 209), test 0.72 (36 of 50).
     """
     X_train, Y_train = cat[0], cat[1]
-    dims = (12288, 7, 1)
-    params_np, costs_np = deep_nn.two_layer_model(X_train, Y_train, dims, 0.0075, 2500)
-    parameters = deep_nn.initialize_parameters(*dims)      # the same seed-1 draw
-    net, costs_t = _train_deep_both(X_train, Y_train, parameters, 0.0075, 2500)
-    _check_deep(cat, parity, parameters, params_np, costs_np, net, costs_t,
+    parameters = deep_nn.initialize_parameters(12288, 7, 1)   # two_layer_model's seed-1 draw
+    hist, net = _train_deep_both(X_train, Y_train, parameters, 0.0075, 2500)
+    _check_deep(cat, parity, parameters, deep_nn.two_layer_model, hist, net,
                 (0.6930497356599891, 0.04421498215868951, 209, 36))
 
 
@@ -261,9 +267,7 @@ def test_course_L_layer(cat, parity):
     0.9856459330143541 (206 of 209), test 0.8 (40 of 50).
     """
     X_train, Y_train = cat[0], cat[1]
-    dims = [12288, 20, 7, 5, 1]
-    params_np, costs_np = deep_nn.L_layer_model(X_train, Y_train, dims, 0.0075, 2500)
-    parameters = deep_nn.initialize_parameters_scaled(dims, seed=1)
-    net, costs_t = _train_deep_both(X_train, Y_train, parameters, 0.0075, 2500)
-    _check_deep(cat, parity, parameters, params_np, costs_np, net, costs_t,
+    parameters = deep_nn.initialize_parameters_scaled([12288, 20, 7, 5, 1], seed=1)
+    hist, net = _train_deep_both(X_train, Y_train, parameters, 0.0075, 2500)
+    _check_deep(cat, parity, parameters, deep_nn.L_layer_model, hist, net,
                 (0.7717493284237686, 0.088439943441702, 206, 40))

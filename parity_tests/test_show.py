@@ -107,3 +107,28 @@ def test_show_check_runs_the_parity_tests_and_prints_the_errors(capsys, monkeypa
     rows = [ln for ln in out.splitlines() if "test_relu_parity" in ln and " cpu " in ln]
     assert rows, out
     assert status == (0 if "pass:" in out else 1)
+
+
+# ----------------------------------------------------------------------------- the code shown
+@pytest.mark.parametrize("entry", CATALOG, ids=[f.id for f in CATALOG])
+def test_shown_numpy_code_computes_the_formula(entry):
+    """The NumPy code `dl-parity show` and the study page display for an entry (its
+    functions and every private helper they reach) contains the lines that compute its
+    formula, named by the entry's ``marks``: a wrapper that hands the work to a helper
+    still shows the helper (``L_model_backward`` -> ... -> the loop of
+    ``_backward_from_dZL``)."""
+    from dl_parity.sources import numpy_code
+
+    assert entry.marks, f"{entry.id} names no marks (the lines that compute its formula)"
+    code = numpy_code(entry)
+    missing = [m for m in entry.marks if m not in code]
+    assert not missing, f"{entry.id}: the shown NumPy code lacks {missing}"
+
+
+def test_show_L_model_backward_shows_the_loop(capsys):
+    """Issue 8: `dl-parity show L_model_backward` stopped at a wrapper."""
+    from dl_parity.cli import main
+
+    assert main(["show", "L_model_backward"]) == 0
+    out = capsys.readouterr().out
+    assert "_backward_from_dZL" in out and "for l in reversed(range(1, L)):" in out

@@ -1,6 +1,8 @@
 """Course 1 ("Neural Networks and Deep Learning") and the multiclass/mini-batch formulas MNIST needs."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 from .base import Formula
 
 WEEKS = {
@@ -20,7 +22,7 @@ T_GC = "parity_tests/test_gradcheck.py"
 T_CR = "parity_tests/test_course_results.py"
 T_MC = "parity_tests/test_multiclass.py"
 
-ENTRIES: tuple[Formula, ...] = (
+_ENTRIES: tuple[Formula, ...] = (
     # ------------------------------------------------------------------ activations
     Formula(
         "act.sigmoid", "1", "Activation functions", "Sigmoid and its derivative",
@@ -306,6 +308,56 @@ ENTRIES: tuple[Formula, ...] = (
         (f"{T_MC}::test_minibatch_training_parity",),
         torch_ops=("torch.optim.SGD", "torch.nn.CrossEntropyLoss", "torch.nn.BCELoss")),
 )
+
+#: the lines of NumPy code that compute each formula (shown by `dl-parity show` and the study
+#: page; parity_tests/test_show.py checks that the displayed code contains each)
+_MARKS = {
+    "act.sigmoid": ("np.where(Z >= 0, 1 / (1 + e), e / (1 + e))", "return dA * s * (1 - s)"),
+    "act.tanh": ("return np.tanh(Z), Z", "return dA * (1 - A ** 2)"),
+    "act.relu": ("return np.maximum(Z, 0), Z", "dZ[Z <= 0] = 0"),
+    "act.leaky_relu": ("A = np.where(Z > 0, Z, Z * Z.dtype.type(negative_slope))",
+                       "return np.where(Z > 0, dA, dA * dA.dtype.type(negative_slope))"),
+    "w2.forward": ("A = sigmoid_value(np.dot(w.T, X) + b)",),
+    "w2.cost": ("logprobs = Y * clamped_log(A) + (1 - Y) * clamped_log(1 - A)",
+                "return np.asarray(-np.sum(logprobs) / m)"),
+    "w2.gradients": ("dZ = A - Y", "dw = (1 / m) * np.dot(X, dZ.T)", "db = (1 / m) * np.sum(dZ)"),
+    "w2.loops": ("dw[j, 0] += X[j, i] * dz", "dz = a - y"),
+    "w2.training": ('w = w - learning_rate * grads["dw"]', 'b = b - learning_rate * grads["db"]'),
+    "w3.forward": ("Z1 = np.dot(W1, X) + b1", "A1 = np.tanh(Z1)", "A2 = sigmoid_value(Z2)"),
+    "w3.cost": ("return float(cross_entropy(A2, Y))",),
+    "w3.backward": ("dZ2 = A2 - Y", "dW2 = (1 / m) * np.dot(dZ2, A1.T)",
+                    "dZ1 = np.dot(W2.T, dZ2) * (1 - A1 ** 2)"),
+    "w3.training": ("W1 = np.random.randn(n_h, n_x) * 0.01", 'learning_rate * grads["d" + k]'),
+    "w4.linear_forward": ("Z = np.dot(W, A) + b",),
+    "w4.activation_forward": ("A, activation_cache = forward(Z)",),
+    "w4.L_model_forward": ('Z, linear_cache = _linear_forward(A, parameters[f"W{l}"], '
+                           'parameters[f"b{l}"])', "AL, activation_cache = output_forward(Z)"),
+    "w4.cost": ("return cross_entropy(AL, Y)",),
+    "w4.linear_backward": ("dW = (1 / m) * np.dot(dZ, A_prev.T)",
+                           "db = (1 / m) * np.sum(dZ, axis=1, keepdims=True)",
+                           "dA_prev = np.dot(W.T, dZ)"),
+    "w4.activation_backward": ("dZ = backward(dA, activation_cache)",),
+    "w4.L_model_backward": ("dAL = -(Y / AL - (1 - Y) / (1 - AL))",
+                            'dZ = backward(grads[f"dA{l}"], activation_cache)'),
+    "w4.update": ('new[f"W{l}"] = params[f"W{l}"] - learning_rate * grads[f"dW{l}"]',),
+    "w4.training": ("W1 = np.random.randn(n_h, n_x) * 0.01",
+                    'parameters[f"W{l}"] = np.random.randn(dims[l], dims[l - 1]) / '
+                    "np.sqrt(dims[l - 1])"),
+    "fast.mlp": ("Z += self.b[l]",),
+    "c2.softmax": ("t = np.exp(Z - np.max(Z, axis=0, keepdims=True))",
+                   "return A * (dA - np.sum(A * dA, axis=0, keepdims=True))"),
+    "c2.cross_entropy": ("Y[y, np.arange(y.size)] = 1",
+                         "-np.sum(Y * clamped_log(AL), keepdims=True) / m"),
+    "c2.forward": ("AL, activation_cache = output_forward(Z)",),
+    "c2.backward": ("dZL = AL - Y",),
+    "c2.he_init": ('parameters[f"W{l}"] = np.random.randn(dims[l], dims[l - 1]) * '
+                   "np.sqrt(2 / dims[l - 1])",),
+    "c2.mini_batches": ("permutation = list(np.random.permutation(m))",
+                        "shuffled_X = X[:, permutation]"),
+    "c2.training": ("parameters = _update_parameters(parameters, grads, learning_rate, L)",),
+}
+
+ENTRIES: tuple[Formula, ...] = tuple(replace(f, marks=_MARKS[f.id]) for f in _ENTRIES)
 
 #: scratch modules whose public functions must all appear in the catalog
 MODULES = ("scratch.activations", "scratch.cost", "scratch.logistic_regression",
