@@ -314,3 +314,20 @@ def test_optimize_records_a_cost_every_100_iterations():
     _, cost100 = logistic_regression.propagate(params["w"], params["b"], X, Y)
     assert float(costs[1]) == float(cost100)
     assert set(grads) == {"dw", "db"}
+
+
+# ----------------------------------------------------------------------------- one validator
+@pytest.mark.parametrize("key", ["W1", "b1", "W2", "b2"])
+def test_every_numpy_model_refuses_a_dict_missing_a_key(key):
+    """Issue 8: scratch.fast_nn.MLP counted layers as len(parameters) // 2, so a dict missing
+    b2 built a one-layer network without a word. Every NumPy model now uses the one
+    validator (scratch._validate.check_parameters) and names the missing key."""
+    from scratch import fast_nn, multiclass
+
+    p = deep_params()
+    del p[key]
+    calls = [lambda: fast_nn.MLP(p), lambda: deep_nn.L_model_forward(X, p),
+             lambda: multiclass.L_model_forward_multiclass(X, p)]
+    for call in calls:
+        with raises(f"missing key {key!r}"):
+            call()

@@ -18,7 +18,11 @@ profiler finds in the reference form taken out:
 - dZ[L] = (1/m) (A[L] - Y) carries the 1/m, so dW[l] = dZ[l] A[l-1]^T and
   db[l] = sum(dZ[l], axis=1) need no further scaling (a mean-reduced loss in
   PyTorch does the same); dA[0] = W[1]^T dZ[1] is never formed (nothing uses it);
-- inputs are checked once per call by shape and dtype, not element by element.
+- inputs are checked once per call by shape and dtype, not element by element;
+- each BLAS product runs on the number of threads its size pays for
+  (:class:`scratch._blas.ThreadPolicy`: 1 thread for a small product, about
+  sqrt(2 m n k / grain) for a large one, at most the BLAS limit in effect), instead of
+  the whole pool for all; :meth:`MLP.thread_plan` lists which product gets how many.
 
 Shapes (the course's): X = A[0] (n[0], m); W[l] (n[l], n[l-1]); b[l] (n[l], 1);
 A[l], dZ[l] (n[l], m); Y (n[L], m): 0/1 labels for a sigmoid output, one-hot columns
@@ -33,6 +37,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._blas import ThreadPolicy
+from ._validate import check_parameters
 from .cost import LOG_CLAMP
 
 HIDDEN = ("relu", "tanh", "sigmoid")
@@ -59,6 +65,9 @@ class MLP:
             cross-entropy, Y one-hot), as in :mod:`scratch.deep_nn` and
             :mod:`scratch.multiclass`.
         dtype: float32 or float64; default: the dtype of W1.
+        thread_policy: a :class:`scratch._blas.ThreadPolicy` (threads per BLAS product);
+            default ``ThreadPolicy()``: the measured grain, capped at the BLAS limit in
+            effect at each call.
 
     Buffers for a batch of m examples (made on the first call with that m):
         A[l] (n[l], m) for l = 1..L, reused as dZ[l] in the backward pass;
@@ -66,20 +75,18 @@ class MLP:
         buffer; a column of m ones (db = dZ 1) and for the softmax two (1, m) rows.
     """
 
-    def __init__(self, parameters, hidden_activation="relu", output="sigmoid", dtype=None):
+    def __init__(self, parameters, hidden_activation="relu", output="sigmoid", dtype=None,
+                 thread_policy=None):
         if hidden_activation not in HIDDEN:
             raise ValueError(f"hidden_activation: expected one of {', '.join(map(repr, HIDDEN))}, "
                              f"got {hidden_activation!r}")
         if output not in OUTPUTS:
             raise ValueError(f"output: expected one of {', '.join(map(repr, OUTPUTS))}, "
                              f"got {output!r}")
-        if not isinstance(parameters, dict) or "W1" not in parameters:
-            raise ValueError(f"parameters: expected the course's dict W1, b1, ..., WL, bL, got "
-                             f"{type(parameters).__name__}")
+        L = check_parameters(parameters)      # the one validator of the course's dict
         dtype = np.dtype(dtype if dtype is not None else np.asarray(parameters["W1"]).dtype)
         if dtype not in (np.float32, np.float64):
             raise ValueError(f"dtype: expected float32 or float64, got {dtype}")
-        L = len(parameters) // 2
         self.W, self.b = [None], [None]          # index l = 1..L, as in the notes
         for l in range(1, L + 1):
             if f"W{l}" not in parameters or f"b{l}" not in parameters:
@@ -100,6 +107,19 @@ class MLP:
         self.dW = [None] + [np.zeros_like(W) for W in self.W[1:]]
         self.db = [None] + [np.zeros_like(b) for b in self.b[1:]]
         self.m = None
+        self.thread_policy = thread_policy                  # a BLAS session, re-entered per pass
+
+    @property
+    def thread_policy(self):
+        """The :class:`scratch._blas.ThreadPolicy` of this model's BLAS products."""
+        return self._blas.policy
+
+    @thread_policy.setter
+    def thread_policy(self, policy):
+        if policy is not None and not isinstance(policy, ThreadPolicy):
+            raise ValueError(f"thread_policy: expected a scratch._blas.ThreadPolicy or None, "
+                             f"got {type(policy).__name__}")
+        self._blas = (policy if policy is not None else ThreadPolicy()).session()
 
     def __repr__(self):
         return (f"MLP(layer_dims={self.layer_dims}, hidden_activation={self.hidden_activation!r}, "
@@ -139,16 +159,17 @@ class MLP:
         self._check("X", X, self.layer_dims[0])
         self._buffers(X.shape[1])
         self._X = A_prev = X                                 # A[0], for dW[1]
-        for l in range(1, self.L + 1):
-            Z = np.dot(self.W[l], A_prev, out=self.A[l])     # Z[l] = W[l] A[l-1]
-            Z += self.b[l]                                   #        + b[l]
-            if l < self.L:
-                self._hidden_(Z)                             # A[l] = g(Z[l]), in place
-            elif self.output == "sigmoid":
-                _sigmoid_(Z)
-            else:
-                self._softmax_(Z)
-            A_prev = Z
+        with self._blas as blas:
+            for l in range(1, self.L + 1):
+                Z = blas.dot(self.W[l], A_prev, out=self.A[l])   # Z[l] = W[l] A[l-1]
+                Z += self.b[l]                                   #        + b[l]
+                if l < self.L:
+                    self._hidden_(Z)                             # A[l] = g(Z[l]), in place
+                elif self.output == "sigmoid":
+                    _sigmoid_(Z)
+                else:
+                    self._softmax_(Z)
+                A_prev = Z
         return self.A[self.L]
 
     def _hidden_(self, Z):
@@ -182,13 +203,14 @@ class MLP:
         with np.errstate(divide="ignore"):
             np.log(A, out=log_)
         np.maximum(log_, LOG_CLAMP, out=log_)
-        J = np.vdot(Y, log_)                                 # Y . log A
-        if self.output == "sigmoid":
-            np.subtract(1, A, out=log_)
-            with np.errstate(divide="ignore"):
-                np.log(log_, out=log_)
-            np.maximum(log_, LOG_CLAMP, out=log_)
-            J += np.sum(log_) - np.vdot(Y, log_)             # (1 - Y) . log(1 - A)
+        with self._blas as blas:
+            J = blas.vdot(Y, log_)                           # Y . log A
+            if self.output == "sigmoid":
+                np.subtract(1, A, out=log_)
+                with np.errstate(divide="ignore"):
+                    np.log(log_, out=log_)
+                np.maximum(log_, LOG_CLAMP, out=log_)
+                J += np.sum(log_) - blas.vdot(Y, log_)       # (1 - Y) . log(1 - A)
         return float(-J / m)
 
     def _check_Y(self, Y):
@@ -212,15 +234,16 @@ class MLP:
         dZ = self.A[L]
         np.subtract(dZ, Y, out=dZ)                           # dZ[L] = A[L] - Y
         dZ *= 1 / m                                          #   with the cost's 1/m
-        for l in range(L, 0, -1):
-            A_prev = self.A[l - 1] if l > 1 else self._X
-            np.dot(dZ, A_prev.T, out=self.dW[l])             # dW[l] = dZ[l] A[l-1]^T
-            np.dot(dZ, self._ones, out=self.db[l])           # db[l] = sum(dZ[l], axis=1)
-            if l > 1:
-                dA = self._dA[:A_prev.size].reshape(A_prev.shape)
-                np.dot(self.W[l].T, dZ, out=dA)              # dA[l-1] = W[l]^T dZ[l]
-                self._times_g_prime_(A_prev, dA)             # dZ[l-1], written over A[l-1]
-                dZ = A_prev
+        with self._blas as blas:
+            for l in range(L, 0, -1):
+                A_prev = self.A[l - 1] if l > 1 else self._X
+                blas.dot(dZ, A_prev.T, out=self.dW[l])       # dW[l] = dZ[l] A[l-1]^T
+                blas.dot(dZ, self._ones, out=self.db[l])     # db[l] = sum(dZ[l], axis=1)
+                if l > 1:
+                    dA = self._dA[:A_prev.size].reshape(A_prev.shape)
+                    blas.dot(self.W[l].T, dZ, out=dA)        # dA[l-1] = W[l]^T dZ[l]
+                    self._times_g_prime_(A_prev, dA)         # dZ[l-1], written over A[l-1]
+                    dZ = A_prev
         return self.dW, self.db
 
     def _times_g_prime_(self, A, dA):
@@ -250,11 +273,35 @@ class MLP:
     def step(self, X, Y, learning_rate):
         """One gradient-descent step: forward, cost, backward, update. Returns the cost
         before the update (a Python float)."""
-        self.forward(X)
-        cost = self.cost(Y)
-        self.backward(Y)
+        with self._blas:                                    # one BLAS session for the 3 passes
+            self.forward(X)
+            cost = self.cost(Y)
+            self.backward(Y)
         self.update(learning_rate)
         return cost
+
+    # ------------------------------------------------------------------ threads
+    def thread_plan(self, m, cap=None):
+        """The BLAS products of one :meth:`step` on m examples, in the order they run,
+        with the threads each gets: a list of (name, (M, K, N), threads), an (M, K) @ (K, N)
+        product (N = 1: a matrix-vector product; M = N = 1: a dot product).
+
+        cap: the most threads (default: the policy's ``max_threads``, else the BLAS limit
+        in effect now, which is what :meth:`step` would use if called now).
+        """
+        n, L = self.layer_dims, self.L
+        products = [(f"Z[{l}] = W[{l}] A[{l - 1}]", (n[l], n[l - 1], m)) for l in range(1, L + 1)]
+        products.append((f"Y . log A[{L}]", (1, n[L] * m, 1)))
+        if self.output == "sigmoid":
+            products.append((f"Y . log(1 - A[{L}])", (1, n[L] * m, 1)))
+        for l in range(L, 0, -1):
+            products.append((f"dW[{l}] = dZ[{l}] A[{l - 1}]^T", (n[l], m, n[l - 1])))
+            products.append((f"db[{l}] = dZ[{l}] 1", (n[l], m, 1)))
+            if l > 1:
+                products.append((f"dA[{l - 1}] = W[{l}]^T dZ[{l}]", (n[l - 1], n[l], m)))
+        policy = self.thread_policy
+        cap = policy.cap() if cap is None else cap
+        return [(name, shape, policy.threads(shape, cap)) for name, shape in products]
 
     # ------------------------------------------------------------------ the course's dicts
     def course_parameters(self):
