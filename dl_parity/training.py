@@ -21,7 +21,7 @@ IMPLS = ("numpy", "torch")
 class Plan:
     """Everything a run needs besides the data: its settings, decided once."""
     dataset: str
-    model: MLP
+    model: MLP                      # or any description with .side() (models.cnn.CNN)
     impls: tuple[str, ...]
     dtype: str
     device: str
@@ -63,8 +63,9 @@ class Plan:
 def course_plan(dataset: str, impls=IMPLS, **overrides) -> Plan:
     """The data set's course run (``settings.DEFAULTS``), with any field overridden."""
     d = DEFAULTS[dataset]
-    model = MLP(tuple(overrides.pop("layer_dims", d.layer_dims)), d.hidden_activation,
-                d.output_activation)
+    dims = overrides.pop("layer_dims", d.layer_dims)
+    model = overrides.pop("model", None) or MLP(tuple(dims), d.hidden_activation,
+                                                d.output_activation)
     lr = overrides.pop("learning_rate", d.learning_rate)
     drop = overrides.pop("lr_drop_epoch", d.lr_drop_epoch)
     fields = dict(dataset=dataset, model=model, impls=tuple(impls), dtype=d.dtype,

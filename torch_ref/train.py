@@ -15,12 +15,13 @@ from torch import nn
 
 
 def check_batch(X: torch.Tensor, Y: torch.Tensor) -> None:
-    """X (m, n_x) and Y (m, ...) with the same m >= 1, else ValueError (before any update).
+    """X (m, ...) (examples first: (m, n_x), or NCHW images) and Y (m, n_y) or class
+    indices (m,) with the same m >= 1, else ValueError (before any update).
 
     Shapes only: reading the values (NaN, inf) would wait for the GPU at every step, so
     finiteness is checked once, on the whole data set, by whoever feeds the batches.
     """
-    if X.ndim != 2 or Y.ndim not in (1, 2) or X.shape[0] != Y.shape[0]:
+    if X.ndim < 2 or Y.ndim not in (1, 2) or X.shape[0] != Y.shape[0]:
         raise ValueError(f"expected X (m, n_x) and Y (m, n_y) or class indices (m,) with the "
                          f"same m, got X {tuple(X.shape)} and Y {tuple(Y.shape)}")
     if X.shape[0] == 0:

@@ -47,6 +47,9 @@ def add_parser(subparsers):
     p.add_argument("--impl", choices=("numpy", "torch", "both"), default="both",
                    help="which implementation to train (default: both, in lockstep)")
     p.add_argument("--dataset", choices=DATASETS, required=True)
+    p.add_argument("--model", choices=("mlp", "cnn"), default="mlp",
+                   help="mlp (default: the course-1 network of the data set) or cnn (MNIST only: "
+                        "conv-relu-maxpool x 2 -> softmax, course 4)")
     p.add_argument("--layers", metavar="N0,N1,...,NL",
                    help="layer sizes, input first (default: the data set's course model, e.g. "
                         "12288,20,7,5,1 for cat)")
@@ -122,11 +125,15 @@ def plan_from_args(args):
     """The run's :class:`dl_parity.training.Plan`: the data set's course settings, with the
     user's options on top; every inconsistent option is a UsageError."""
     from dl_parity.models.optim import Optim, step_drop
-    from dl_parity.settings import DEFAULTS
+    from dl_parity.settings import CNN_DEFAULTS, DEFAULTS
     from dl_parity.training import course_plan
 
     d = DEFAULTS[args.dataset]
-    dims = parse_layers(args.layers, args.dataset, d.layer_dims)
+    if args.model == "cnn":
+        _check_cnn_args(args)
+        d = CNN_DEFAULTS
+    dims = parse_layers(args.layers, args.dataset, d.layer_dims) if args.model == "mlp" \
+        else d.layer_dims
     lr = positive("--lr", args.lr if args.lr is not None else d.learning_rate, float)
     for option in ("iterations", "epochs", "batch_size", "log_every"):
         positive("--" + option.replace("_", "-"), getattr(args, option))
@@ -146,14 +153,30 @@ def plan_from_args(args):
     drop = args.lr_drop_epoch if args.lr_drop_epoch is not None else d.lr_drop_epoch
     if batch_size is not None and drop is not None and drop < 0:
         raise UsageError(f"--lr-drop-epoch: expected an epoch >= 1 (or 0 for none), got {drop}")
+    model = None
+    if args.model == "cnn":
+        from dl_parity.models.cnn import CNN
+
+        model = CNN()
     return course_plan(
-        args.dataset, ["numpy", "torch"] if args.impl == "both" else [args.impl],
+        args.dataset, ["numpy", "torch"] if args.impl == "both" else [args.impl], model=model,
         layer_dims=dims, dtype=args.dtype or d.dtype, device=args.device,
         seed=d.seed if args.seed is None else args.seed,
         optim=Optim(lr, step_drop(drop if batch_size is not None else None)),
         iterations=None if batch_size else (args.iterations or d.iterations),
         epochs=(args.epochs or d.epochs or 10) if batch_size else None, batch_size=batch_size,
         log_every=args.log_every or d.log_every)
+
+
+def _check_cnn_args(args) -> None:
+    if args.dataset != "mnist":
+        raise UsageError(f"--model cnn: the CNN reads 28x28 images; use --dataset mnist "
+                         f"(got {args.dataset})")
+    for option, value in (("--layers", args.layers), ("--save", args.save)):
+        if value is not None:
+            raise UsageError(f"{option}: not available with --model cnn (its sizes are fixed "
+                             f"by scratch.fast_conv.initialize_parameters_cnn, and checkpoints "
+                             f"hold the MLP's W1..WL only)")
 
 
 def _print_plan(plan, data, t_load: float, save) -> None:
