@@ -178,15 +178,16 @@ def private_helpers(src: Source) -> list[str]:
         return []
     package = module_name.split(".")[0]
     found: list[str] = []
-    calls = sorted((n for n in ast.walk(tree)
-                    if isinstance(n, ast.Call) and isinstance(n.func, (ast.Name, ast.Attribute))),
-                   key=lambda n: (n.lineno, n.col_offset))
-    for func in (n.func for n in calls):
-        if isinstance(func, ast.Name):
-            obj, name = getattr(module, func.id, None), func.id
-        elif isinstance(func.value, ast.Name) and inspect.ismodule(
-                getattr(module, func.value.id, None)):
-            obj, name = getattr(getattr(module, func.value.id), func.attr, None), func.attr
+    # every name the code reads, in order: calls (``_helper(...)``, ``deep_nn._helper(...)``)
+    # and helpers handed on as arguments (``_gru_forward(_gru_cell_forward, ...)``)
+    refs = sorted((n for n in ast.walk(tree) if isinstance(n, (ast.Name, ast.Attribute))),
+                  key=lambda n: (n.lineno, n.col_offset))
+    for ref in refs:
+        if isinstance(ref, ast.Name):
+            obj, name = getattr(module, ref.id, None), ref.id
+        elif isinstance(ref.value, ast.Name) and inspect.ismodule(
+                getattr(module, ref.value.id, None)):
+            obj, name = getattr(getattr(module, ref.value.id), ref.attr, None), ref.attr
         else:
             continue
         if _is_shown_helper(obj, name, package):

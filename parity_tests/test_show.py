@@ -61,7 +61,8 @@ def test_show_side_by_side_puts_both_columns_on_the_same_lines(capsys, monkeypat
 
 
 def test_show_by_function_name_names_the_other_entries(capsys):
-    assert [f.id for f in entries_for("compute_cost")] == ["w3.cost", "w4.cost"]
+    # course 1's two, then the course-2 modules that reuse the course's name
+    assert [f.id for f in entries_for("compute_cost")][:2] == ["w3.cost", "w4.cost"]
     assert main(["show", "compute_cost"]) == 0
     out = capsys.readouterr().out
     assert "w3.cost" in out and "also in: w4.cost" in out

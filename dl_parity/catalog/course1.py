@@ -102,7 +102,7 @@ _ENTRIES: tuple[Formula, ...] = (
         r"w := w - \alpha\, dw, \qquad b := b - \alpha\, db",
         ("scratch.logistic_regression.initialize_with_zeros", "scratch.logistic_regression.optimize",
          "scratch.logistic_regression.predict", "scratch.logistic_regression.model"),
-        ("torch_ref.train.fit",),
+        ("torch_ref.train.train_step",),
         (f"{T_LR}::test_training_parity", f"{T_CR}::test_course_logistic_regression"),
         torch_ops=("torch.optim.SGD",)),
     # ------------------------------------------------------------------ week 3
@@ -138,7 +138,7 @@ _ENTRIES: tuple[Formula, ...] = (
         ("scratch.shallow_nn.initialize_parameters", "scratch.shallow_nn.update_parameters",
          "scratch.shallow_nn.gradient_descent", "scratch.shallow_nn.nn_model",
          "scratch.shallow_nn.predict"),
-        ("torch_ref.train.fit",),
+        ("torch_ref.train.train_step",),
         (f"{T_SH}::test_training_parity", f"{T_CR}::test_course_planar"),
         torch_ops=("torch.optim.SGD",)),
     # ------------------------------------------------------------------ week 4
@@ -215,7 +215,7 @@ _ENTRIES: tuple[Formula, ...] = (
          "scratch.deep_nn.initialize_parameters_scaled", "scratch.deep_nn.gradient_descent",
          "scratch.deep_nn.two_layer_model", "scratch.deep_nn.L_layer_model",
          "scratch.deep_nn.predict", "scratch.deep_nn.predict_labels"),
-        ("torch_ref.train.fit",),
+        ("torch_ref.train.train_step",),
         (f"{T_DN}::test_training_parity", f"{T_CR}::test_course_two_layer",
          f"{T_CR}::test_course_L_layer"),
         torch_ops=("torch.optim.SGD",)),
@@ -273,7 +273,7 @@ _ENTRIES: tuple[Formula, ...] = (
         "dZ⁽ˡ⁻¹⁾ = dA⁽ˡ⁻¹⁾ ∗ g′(Z⁽ˡ⁻¹⁾)",
         r"dZ^{[L]} = A^{[L]} - Y, \quad dW^{[l]} = \frac{1}{m} dZ^{[l]} A^{[l-1]T}, \quad db^{[l]} = \frac{1}{m} \sum_{i} dZ^{[l](i)}, \quad dZ^{[l-1]} = W^{[l]T} dZ^{[l]} * g'\big(Z^{[l-1]}\big)",
         ("scratch.multiclass.L_model_backward_multiclass",),
-        ("torch_ref.train.train_epoch",),
+        ("torch_ref.train.train_step",),
         (f"{T_MC}::test_multiclass_backward_parity", f"{T_MC}::test_gradcheck_multiclass"),
         torch_ops=("torch.Tensor.backward", "torch.nn.CrossEntropyLoss"),
         note="Autograd's ∂J/∂Z⁽ᴸ⁾ of the mean loss is (A⁽ᴸ⁾ − Y) / m."),
@@ -293,7 +293,7 @@ _ENTRIES: tuple[Formula, ...] = (
         "⌊m / s⌋ batches of s columns, then one of m mod s (if nonzero)",
         r"X = \big[X^{\{1\}}, X^{\{2\}}, \dots, X^{\{\lceil m/s \rceil\}}\big], \quad |X^{\{t\}}| = s \ \text{except the last}, \ m \bmod s",
         ("scratch.multiclass.random_mini_batches",),
-        ("torch_ref.train.train_epoch",),
+        ("torch_ref.train.train_step",),
         (f"{T_MC}::test_random_mini_batches",),
         torch_ops=("torch.utils.data.DataLoader",),
         note="Parity runs feed torch the very batches random_mini_batches cut; standalone torch "
@@ -304,7 +304,7 @@ _ENTRIES: tuple[Formula, ...] = (
         "    W⁽ˡ⁾ := W⁽ˡ⁾ − α dW⁽ˡ⁾;  b⁽ˡ⁾ := b⁽ˡ⁾ − α db⁽ˡ⁾",
         r"\text{for each } t:\ W^{[l]} := W^{[l]} - \alpha\, dW^{[l]\{t\}}, \quad b^{[l]} := b^{[l]} - \alpha\, db^{[l]\{t\}}",
         ("scratch.multiclass.train_epoch",),
-        ("torch_ref.train.train_epoch", "torch_ref.train.criterion_for"),
+        ("torch_ref.train.train_step", "torch_ref.train.criterion_for"),
         (f"{T_MC}::test_minibatch_training_parity",),
         torch_ops=("torch.optim.SGD", "torch.nn.CrossEntropyLoss", "torch.nn.BCELoss")),
 )

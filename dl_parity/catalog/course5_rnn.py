@@ -153,7 +153,9 @@ ENTRIES: tuple[Formula, ...] = (
         note=("Through the engine (dl_parity.engine.run, FullBatch): the same dict, the same "
               "20 steps, costs and parameters compared at the end. The torch side's optimizer "
               "holds model.parameters(): the frozen bias_hh gets no gradient, so the course's "
-              "single bias is the only one that moves.")),
+              "single bias is the only one that moves."),
+        marks=("a_next, yt_pred, cache = _rnn_cell_forward(x[:, :, t], a_next, parameters)",
+               "gradients = _rnn_cell_backward(da[:, :, t] + da_prevt, caches[t])")),
     # ------------------------------------------------------------------ GRU
     Formula(
         "c5.gru_lectures", "c5w1", "GRU", "GRU cell, the lectures' form (forward and backward)",
