@@ -118,7 +118,7 @@ class MiniBatches:
         return self.X.shape[-1]
 
     def batches(self, epoch: int):
-        from scratch.multiclass import random_mini_batches
+        from scratch.optimization import random_mini_batches
 
         return random_mini_batches(self.X, self.Y, self.batch_size,
                                    self.seed + epoch * self.seed_step)
