@@ -9,18 +9,16 @@ run of the parity suite on this machine (:func:`run_parity`); nothing is copied
 by hand.
 
 The pieces ``dl-parity show --check`` shares: :func:`runnable_tests`,
-:func:`run_parity`, :func:`measurements`.
+:func:`run_parity`, :func:`measurements`. The HTML itself is rendered by
+:mod:`dl_parity.study_page` from the templates in ``dl_parity/templates/``.
 """
 from __future__ import annotations
 
-import base64
 import dataclasses
 import datetime as _dt
-import html
 import io
 import json
 import os
-import platform
 import re
 import subprocess
 import sys
@@ -28,8 +26,9 @@ import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from .catalog import CATALOG, WEEKS, Formula
-from .sources import PROJECT_ROOT, Source, entry_sources, short_name
+from .catalog import CATALOG, Formula
+from .sources import PROJECT_ROOT
+from .study_page import formula_mathml, render_html  # noqa: F401  (formula_mathml: for tests)
 
 TESTS_DIR = PROJECT_ROOT / "parity_tests"
 
@@ -406,283 +405,6 @@ def plot_curve(curve: Curve) -> bytes:
     fig.savefig(buf, format="png")
     plt.close(fig)
     return buf.getvalue()
-
-
-# ============================================================================ HTML
-def formula_mathml(latex: str) -> str | None:
-    """The LaTeX as display MathML (latex2mathml), or None when it cannot be converted."""
-    try:
-        from latex2mathml.converter import convert
-        return convert(latex, display="block")
-    except Exception:
-        return None
-
-
-def _highlight(code: str, formatter) -> str:
-    from pygments import highlight
-    from pygments.lexers import PythonLexer
-
-    return highlight(code, PythonLexer(), formatter)
-
-
-def _e(s) -> str:
-    return html.escape(str(s), quote=True)
-
-
-def _anchor(fid: str) -> str:
-    return "f-" + re.sub(r"[^A-Za-z0-9_-]", "-", fid)
-
-
-CSS = """
-:root { --ink:#1f2933; --muted:#5f6b7a; --line:#e3e8ef; --bg:#fbfbfa; --card:#fff;
-  --accent:#2b6cb0; --np:#2b6cb0; --pt:#dd6b20; --ok:#2f855a; --okbg:#e6f4ea;
-  --bad:#c53030; --badbg:#fde8e8; --warn:#975a16; --warnbg:#fdf3e1; }
-* { box-sizing: border-box; }
-html { scroll-behavior: smooth; }
-body { margin:0; color:var(--ink); background:var(--bg);
-  font: 16px/1.55 -apple-system, "Segoe UI", "Helvetica Neue", "DejaVu Sans", Arial, sans-serif; }
-code, pre, .mono { font-family: "DejaVu Sans Mono", "SFMono-Regular", Menlo, Consolas, monospace; }
-a { color: var(--accent); text-decoration: none; }
-a:hover { text-decoration: underline; }
-.layout { display:grid; grid-template-columns: 250px minmax(0, 1fr); min-height:100vh; }
-nav.side { position:sticky; top:0; align-self:start; height:100vh; overflow-y:auto;
-  padding:22px 16px 40px; border-right:1px solid var(--line); background:#f4f5f2; font-size:14px; }
-nav.side .brand { font-weight:700; font-size:16px; margin-bottom:14px; display:block; color:var(--ink); }
-nav.side h4 { margin:18px 0 6px; font-size:11.5px; text-transform:uppercase; letter-spacing:.06em;
-  color:var(--muted); font-weight:600; }
-nav.side ul { list-style:none; margin:0; padding:0; }
-nav.side li { margin:2px 0; display:flex; gap:7px; align-items:baseline; }
-nav.side li a { color:var(--ink); }
-.dot { width:8px; height:8px; border-radius:50%; display:inline-block; flex:none; background:#cbd2d9; }
-.dot.pass { background:var(--ok); } .dot.fail { background:var(--bad); }
-.dot.skipped, .dot.missing, .dot.unmeasured { background:#d69e2e; }
-main { padding:34px 48px 80px; max-width:1500px; }
-header.top h1 { font-size:30px; margin:0 0 6px; letter-spacing:-.01em; }
-header.top p.lead { margin:0 0 16px; color:var(--muted); max-width:80ch; }
-.runinfo { display:flex; flex-wrap:wrap; gap:8px 22px; font-size:13.5px; color:var(--muted);
-  padding:10px 14px; background:var(--card); border:1px solid var(--line); border-radius:8px; }
-.runinfo b { color:var(--ink); font-weight:600; }
-h2 { font-size:22px; margin:48px 0 14px; padding-bottom:6px; border-bottom:2px solid var(--line); }
-table { border-collapse:collapse; width:100%; font-size:14px; }
-th, td { padding:7px 10px; text-align:left; border-bottom:1px solid var(--line); vertical-align:top; }
-th { font-size:12px; text-transform:uppercase; letter-spacing:.04em; color:var(--muted); font-weight:600;
-  background:#f4f5f2; }
-td.num { font-family:"DejaVu Sans Mono", Menlo, Consolas, monospace; font-size:13px; white-space:nowrap; }
-table.summary tr.week td { background:#f8f9f6; font-weight:600; color:var(--muted); font-size:13px;
-  padding-top:10px; }
-table.summary td { padding:5px 10px; }
-table.summary td.id { font-family:"DejaVu Sans Mono", Menlo, Consolas, monospace; font-size:12px;
-  color:#7b8794; white-space:nowrap; }
-p.footnote { font-size:13px; color:var(--muted); margin:8px 0 0; }
-.badge { display:inline-block; padding:1px 9px; border-radius:10px; font-size:12.5px; font-weight:600;
-  white-space:nowrap; }
-.badge.pass { color:var(--ok); background:var(--okbg); }
-.badge.fail { color:var(--bad); background:var(--badbg); }
-.badge.skipped, .badge.missing, .badge.unmeasured, .badge.not-run { color:var(--warn); background:var(--warnbg); }
-section.formula { background:var(--card); border:1px solid var(--line); border-radius:10px;
-  padding:22px 26px 18px; margin:22px 0; box-shadow:0 1px 2px rgba(0,0,0,.03); }
-section.formula h3 { margin:0; font-size:20px; }
-section.formula .meta { color:var(--muted); font-size:13px; margin:2px 0 12px; }
-section.formula .meta code { font-size:12.5px; }
-.math { font-size:20px; overflow-x:auto; overflow-y:hidden; padding:10px 4px 12px; }
-.math math { font-size:1.1em; }
-pre.formula-text { margin:2px 0 10px; padding:2px 0 2px 12px; border-left:3px solid var(--line);
-  font: 14px/1.6 "DejaVu Sans", Arial, sans-serif; color:var(--muted); white-space:pre-wrap; }
-p.note { margin:6px 0 10px; padding:6px 12px; border-left:3px solid #d69e2e; background:#fffbf2;
-  font-size:14px; }
-.codes { display:grid; grid-template-columns: minmax(0,1fr) minmax(0,1fr); gap:18px; margin-top:14px; }
-.col h5 { margin:0 0 8px; font-size:13px; text-transform:uppercase; letter-spacing:.06em; }
-.col.numpy h5 { color:var(--np); } .col.torch h5 { color:var(--pt); }
-.col.numpy { border-top:3px solid var(--np); padding-top:8px; }
-.col.torch { border-top:3px solid var(--pt); padding-top:8px; }
-.src { margin:0 0 14px; }
-.src .cap { font-size:12.5px; color:var(--muted); margin:0 0 3px; display:flex; justify-content:space-between;
-  gap:10px; flex-wrap:wrap; }
-.src .cap code { color:var(--ink); font-weight:600; }
-.hl { background:#f8f8f6; border:1px solid #eceee9; border-radius:6px; overflow-x:auto; }
-.hl pre { margin:0; padding:10px 12px; font-size:12.5px; line-height:1.5; }
-.src.err { color:var(--bad); font-size:13.5px; }
-.ops { font-size:13px; color:var(--muted); margin:2px 0 0; }
-.ops code { background:#fdf0e6; color:#9c4221; padding:1px 5px; border-radius:4px; font-size:12.5px; }
-.parity { margin-top:8px; }
-.parity h5 { margin:4px 0 6px; font-size:13px; text-transform:uppercase; letter-spacing:.06em; color:var(--muted); }
-.scroll-x { overflow-x:auto; }
-.parity .detail { font-size:13.5px; color:var(--muted); margin:0 0 6px; }
-.parity table td, .parity table th { padding:4px 8px; font-size:13px; }
-.tests { font-size:12.5px; color:var(--muted); margin:8px 0 0; }
-.curves { display:grid; grid-template-columns: repeat(auto-fill, minmax(520px, 1fr)); gap:20px; }
-figure.curve { margin:0; background:var(--card); border:1px solid var(--line); border-radius:10px; padding:16px; }
-figure.curve img { width:100%; height:auto; display:block; }
-figure.curve figcaption { font-size:13.5px; color:var(--muted); margin-top:8px; }
-figure.curve h3 { margin:0 0 6px; font-size:17px; }
-footer { margin-top:60px; font-size:13px; color:var(--muted); }
-@media (max-width: 1100px) {
-  .layout { grid-template-columns: minmax(0, 1fr); }
-  nav.side { position:static; height:auto; border-right:none; border-bottom:1px solid var(--line); }
-  main { padding:24px 18px 60px; }
-  .codes { grid-template-columns: minmax(0,1fr); }
-}
-"""
-
-
-def _source_html(src: Source, formatter) -> str:
-    if not src.ok:
-        return f'<div class="src err">{_e(src.path)}: {_e(src.error)}</div>'
-    return (f'<div class="src" data-path="{_e(src.path)}"><div class="cap"><code>'
-            f'{_e(short_name(src.path))}</code><span class="mono">{_e(src.location)}</span></div>'
-            f'{_highlight(src.code, formatter)}</div>')
-
-
-def _rows_table(rows: list[Row]) -> str:
-    body = []
-    for r in sorted(rows, key=lambda r: (r.test, r.what, r.device, r.dtype)):
-        badge = '<span class="badge pass">ok</span>' if r.passed else '<span class="badge fail">FAIL</span>'
-        body.append(
-            f"<tr><td>{_e(r.what)}<br><span class='mono' style='font-size:11.5px;color:#7b8794'>"
-            f"{_e(r.test.split('::')[-1])}</span></td><td>{_e(r.device)}</td><td>{_e(r.dtype)}</td>"
-            f"<td class='num'>{r.n}</td><td class='num'>{fmt_err(r.max_abs)}</td>"
-            f"<td class='num'>{fmt_err(r.max_rel)}</td><td class='num'>{_e(fmt_tol(r))}</td>"
-            f"<td>{badge}</td></tr>")
-    return ("<div class='scroll-x'><table><thead><tr><th>compared</th><th>device</th><th>dtype</th><th>n</th>"
-            "<th>max abs err</th><th>max rel err</th><th>tolerance</th><th></th></tr></thead>"
-            f"<tbody>{''.join(body)}</tbody></table></div>")
-
-
-def render_html(entries: Sequence[Formula], statuses: dict[str, Status], run: ParityRun | None,
-                curves: list[Curve], *, quick: bool, generated: str,
-                curves_note: str = "") -> str:
-    from pygments.formatters import HtmlFormatter
-
-    formatter = HtmlFormatter(cssclass="hl", style="friendly")
-    pyg_css = formatter.get_style_defs(".hl")
-    weeks = [w for w in WEEKS if any(f.week == w for f in entries)]
-    weeks += sorted({f.week for f in entries} - set(weeks))
-
-    # ----------------------------------------------------------- run information
-    rep = (run.report if run else None) or {}
-    if run is None:
-        info = ["<span><b>Parity:</b> not run (--no-run)</span>"]
-    else:
-        devs = sorted({r["device"] for r in run.records}) or ["—"]
-        info = [f"<span><b>Parity run:</b> {_e(rep.get('date', '—'))}</span>",
-                f"<span><b>Machine:</b> {_e(rep.get('machine', platform.node()))} "
-                f"({_e(rep.get('processor', platform.machine()))})</span>",
-                f"<span><b>Devices measured:</b> {_e(', '.join(devs))}</span>",
-                f"<span><b>CUDA:</b> {_e(rep.get('cuda') or 'not available')}</span>",
-                f"<span><b>torch</b> {_e(rep.get('torch', '—'))} · <b>numpy</b> "
-                f"{_e(rep.get('numpy', '—'))}</span>",
-                f"<span><b>pytest:</b> {_e(run.summary_line())}</span>"]
-        if quick:
-            info.append("<span><b>Quick:</b> slow and course tests left out</span>")
-        for reason, n in run.skip_reasons().items():
-            info.append(f"<span><b>Skipped ({n}):</b> {_e(reason)}</span>")
-
-    # ----------------------------------------------------------- navigation + summary
-    nav, summary = [], []
-    for w in weeks:
-        items = [f for f in entries if f.week == w]
-        nav.append(f"<h4>{_e(WEEKS.get(w, 'Week ' + w))}</h4><ul>")
-        summary.append(f"<tr class='week'><td colspan='7'>{_e(WEEKS.get(w, 'Week ' + w))}</td></tr>")
-        for f in items:
-            st = statuses[f.id]
-            worst = st.worst
-            nav.append(f"<li><span class='dot {st.key}'></span><a href='#{_anchor(f.id)}'>"
-                       f"{_e(f.title)}</a></li>")
-            summary.append(
-                f"<tr data-formula-id='{_e(f.id)}'><td><a href='#{_anchor(f.id)}'>{_e(f.title)}</a>"
-                f"</td><td class='id'>{_e(f.id)}</td>"
-                f"<td><span class='badge {st.key}'>{_e(st.label)}</span></td>"
-                f"<td class='num'>{fmt_err(worst.max_abs) if worst else '—'}</td>"
-                f"<td class='num'>{fmt_err(worst.max_rel) if worst else '—'}</td>"
-                f"<td class='num'>{_e(f'{worst.dtype} · {worst.device}') if worst else '—'}</td>"
-                f"<td class='num'>{_e(fmt_tol(worst)) if worst else '—'}</td></tr>")
-        nav.append("</ul>")
-    if curves or curves_note:
-        nav.append("<h4>Training</h4><ul><li><span class='dot'></span>"
-                   "<a href='#learning-curves'>Learning curves</a></li></ul>")
-
-    # ----------------------------------------------------------- one section per entry
-    sections = []
-    for w in weeks:
-        sections.append(f"<h2 id='week-{_e(w)}'>{_e(WEEKS.get(w, 'Week ' + w))}</h2>")
-        for f in (f for f in entries if f.week == w):
-            np_srcs, pt_srcs = entry_sources(f)
-            st = statuses[f.id]
-            mathml = formula_mathml(f.latex)
-            math = f"<div class='math'>{mathml}</div>" if mathml else ""
-            note = f"<p class='note'>{_e(f.note)}</p>" if f.note else ""
-            ops = ("<p class='ops'>PyTorch builtins relied on: "
-                   + " ".join(f"<code>{_e(o)}</code>" for o in f.torch_ops) + "</p>"
-                   if f.torch_ops else "")
-            table = _rows_table(st.rows) if st.rows else ""
-            tests = "".join(f"<br><code>{_e(t)}</code>"
-                            + (f" <em>({_e(run.missing[t])})</em>" if run and t in run.missing else "")
-                            for t in f.tests)
-            sections.append(f"""
-<section class="formula" id="{_anchor(f.id)}" data-formula-id="{_e(f.id)}">
-  <h3>{_e(f.title)} <span class="badge {st.key}">{_e(st.label)}</span></h3>
-  <div class="meta"><code>{_e(f.id)}</code> · {_e(f.section)}</div>
-  {math}<pre class="formula-text">{_e(f.formula)}</pre>{note}
-  <div class="codes">
-    <div class="col numpy"><h5>NumPy · scratch</h5>{''.join(_source_html(s, formatter) for s in np_srcs)}</div>
-    <div class="col torch"><h5>PyTorch · torch_ref</h5>{''.join(_source_html(s, formatter) for s in pt_srcs)}{ops}</div>
-  </div>
-  <div class="parity"><h5>Measured parity</h5><p class="detail">{_e(st.detail)}</p>{table}
-  <p class="tests">Parity tests:{tests}</p></div>
-</section>""")
-
-    # ----------------------------------------------------------- learning curves
-    figs = []
-    for c in curves:
-        uri = "data:image/png;base64," + base64.b64encode(c.png).decode("ascii")
-        figs.append(f"""
-<figure class="curve" data-model="{_e(c.key)}"><h3>{_e(c.title)}</h3>
-  <img alt="learning curves of {_e(c.title)}: NumPy and PyTorch" src="{uri}">
-  <figcaption>{_e(c.setup)}. Final cost: NumPy {c.numpy_costs[-1]:.10f}, PyTorch
-  {c.torch_costs[-1]:.10f}; largest |ΔJ| over the {len(c.numpy_costs)} iterations
-  {fmt_err(c.max_diff)}.</figcaption>
-</figure>""")
-    curves_html = ""
-    if curves or curves_note:
-        curves_html = (f"<h2 id='learning-curves'>Learning curves</h2><p>Each model trained here "
-                       f"with <code>scratch</code> and with <code>torch_ref</code> from the same "
-                       f"initial weights, both in float64 on the CPU. {_e(curves_note)}</p>"
-                       f"<div class='curves'>{''.join(figs)}</div>")
-
-    n_pass = sum(1 for s in statuses.values() if s.key == "pass")
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<link rel="icon" href="data:,">
-<title>dl-parity study guide: NumPy beside PyTorch</title>
-<style>{CSS}
-{pyg_css}
-</style></head>
-<body><div class="layout">
-<nav class="side"><a class="brand" href="#top">dl-parity study guide</a>
-<a href="#summary">Summary</a>{''.join(nav)}</nav>
-<main id="top">
-<header class="top"><h1>Course 1, twice: NumPy by hand, PyTorch by autograd</h1>
-<p class="lead">Every formula of the course notes, with the hand-derived NumPy function that
-computes it beside the PyTorch code that does the same, and the error measured between them by
-the parity suite on this machine.</p>
-<div class="runinfo">{''.join(info)}</div></header>
-<h2 id="summary">Summary: {n_pass} of {len(entries)} formulas measured within tolerance</h2>
-<div class="scroll-x"><table class="summary"><thead><tr><th>formula</th><th>id</th><th>parity</th>
-<th>worst abs err</th><th>its rel err</th><th>dtype · device</th><th>tolerance</th></tr></thead>
-<tbody>{''.join(summary)}</tbody></table></div>
-<p class="footnote">Each comparison passes when |PyTorch − NumPy| ≤ atol + rtol·|NumPy| element-wise,
-the NumPy value taken as the reference. The worst comparison of each formula is the one with the
-largest absolute error; its relative error is the largest |Δ| / |NumPy| over the same elements
-(∞ where the NumPy value is exactly 0 and the PyTorch one is not: the absolute tolerance covers
-those).</p>
-{''.join(sections)}
-{curves_html}
-<footer>Generated {_e(generated)} by <code>dl-parity study</code> from
-<code>dl_parity/catalog.py</code>, the source files themselves and
-<code>parity-report.json</code> beside this page.</footer>
-</main></div></body></html>
-"""
 
 
 # ============================================================================ build
