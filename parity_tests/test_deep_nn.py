@@ -27,9 +27,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 from torch import nn
 
+from dl_parity.engine import FullBatch
+from dl_parity.models.mlp import MLP
+from parity_tests._sensitivity import close_along, sensitivity_bound, torch_trajectory
 from parity_tests._tolerances import ELEMENTWISE_OPS, steps_of_layers, tolerance
 from scratch import deep_nn
-from torch_ref import DeepNet, fit
+from torch_ref import DeepNet
 from torch_ref.models import ACTIVATIONS as TORCH_ACTIVATIONS
 
 DTYPES = [np.float64, np.float32]
@@ -243,20 +246,30 @@ def test_update_parameters_parity(device, parity, dtype, data):
 def test_training_parity(device, parity, dtype, data):
     # 100 steps of gradient descent from the same parameters, random depth and
     # hidden activation: the same cost before, and the same W[l], b[l] after, every
-    # step. scratch: gradient_descent; torch: torch_ref.fit (autograd + SGD).
+    # step. scratch: gradient_descent; torch: the torch side of MLP(layer_dims,
+    # hidden_activation, "sigmoid") in dl_parity.engine (autograd + torch.optim.SGD).
+    # Tolerance: the existing one, times G'_t where the dynamics measurably amplify a
+    # one-ulp change of the initial weights (parity_tests/_sensitivity.py).
     parameters, X, Y, hidden_activation = data.draw(deep_problem(dtype))
     learning_rate = data.draw(st.sampled_from([0.0075, 0.05, 0.3]), label="learning_rate")
-    after_scratch, after_torch = [], []
-    _, costs = deep_nn.gradient_descent(
-        X, Y, parameters, learning_rate, NUM_STEPS, hidden_activation,
-        callback=lambda i, cost, params: after_scratch.append(params))
-    costs_t = fit(deep_net(parameters, hidden_activation, device),
-                  torch.tensor(X.T, device=device), torch.tensor(Y.T, device=device),
-                  learning_rate, NUM_STEPS,
-                  callback=lambda i, cost, net: after_torch.append(net.course_parameters()))
-    tol = tolerance(dtype, NUM_STEPS * steps_of_layers(layer_dims_of(parameters), X.shape[1]))
-    parity.close("cost at every step", np.array(costs_t, dtype), np.array(costs, dtype), **tol,
-                 formula="w4.training")
+
+    def numpy_run(start):
+        after = []
+        _, costs = deep_nn.gradient_descent(
+            X, Y, start, learning_rate, NUM_STEPS, hidden_activation,
+            callback=lambda i, cost, params: after.append(params))
+        return costs, after
+
+    costs, after_scratch = numpy_run(parameters)
+    layer_dims = layer_dims_of(parameters)
+    costs_t, after_torch = torch_trajectory(
+        MLP(tuple(layer_dims), hidden_activation, "sigmoid"), parameters, dtype, device,
+        learning_rate, FullBatch(X, Y, NUM_STEPS))
+    G = sensitivity_bound(lambda p: numpy_run(p)[1], parameters)    # G'_t, t = 0..NUM_STEPS
+    tol = tolerance(dtype, NUM_STEPS * steps_of_layers(layer_dims, X.shape[1]))
+    close_along(parity, "cost at every step", np.array(costs_t, dtype), np.array(costs, dtype),
+                G[:-1], **tol, formula="w4.training")
     for key in parameters:
-        parity.close(f"{key} after every step", np.array([p[key] for p in after_torch]),
-                     np.array([p[key] for p in after_scratch]), **tol, formula="w4.training")
+        close_along(parity, f"{key} after every step", np.array([p[key] for p in after_torch]),
+                    np.array([p[key] for p in after_scratch]), G[1:], **tol,
+                    formula="w4.training")

@@ -24,6 +24,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from torch.utils.data import DataLoader, TensorDataset
 
+from dl_parity.engine import MiniBatches
+from dl_parity.models.mlp import MLP
+from parity_tests._sensitivity import close_along, sensitivity_bound, torch_trajectory
 from parity_tests._tolerances import ELEMENTWISE_OPS, steps_of_layers, tolerance
 
 from scratch.multiclass import (
@@ -39,7 +42,7 @@ from scratch.multiclass import (
     train_epoch,
 )
 from torch_ref.models import DeepNet
-from torch_ref.train import criterion_for, he_init_, train_epoch as torch_train_epoch
+from torch_ref.train import criterion_for, he_init_
 
 DTYPES = {np.float64: torch.float64, np.float32: torch.float32}
 ACTS = ["relu", "tanh", "sigmoid", "leaky_relu"]
@@ -380,41 +383,49 @@ def test_minibatch_training_parity(device, parity, output, dtype):
          else labels.reshape(1, m).astype(dtype))
     parameters = {k: v.astype(dtype) for k, v in initialize_parameters_he(dims, seed=1).items()}
 
-    model = DeepNet.from_course_parameters(parameters, "relu", device=device, dtype=DTYPES[dtype],
-                                           output=output)
-    optimizer = torch.optim.SGD(model.parameters(), lr=alpha)
-    criterion = criterion_for(output)
-
     # per step: the forward/backward chain of the backward test on a batch; errors
     # made in earlier steps are carried in the parameters: n grows with the step number
     steps_per_epoch = math.ceil(m / size)
     per_step = steps_of_layers(dims, size) + C + ELEMENTWISE_OPS
-    scratch_after, torch_after = [], []
+
+    def numpy_run(start):
+        """scratch's train_epoch, seeds 0, 1, 2: (costs per epoch, dicts after every step)."""
+        after, costs = [], []
+        for epoch in range(epochs):
+            def keep(t, cost, p):
+                after.append(p)
+            start, epoch_costs = train_epoch(X, Y, start, alpha, size, seed=epoch,
+                                             hidden_activation="relu", output=output,
+                                             callback=keep)
+            costs.append(epoch_costs)
+        return costs, after
+
+    costs, scratch_after = numpy_run(parameters)
+    # torch: the torch side of MLP(dims, "relu", output) (DeepNet, criterion_for(output),
+    # torch.optim.SGD) in dl_parity.engine, on the very same batches:
+    # random_mini_batches(X, Y, size, 0 + epoch), as train_epoch's seed=epoch
+    costs_t, torch_after = torch_trajectory(
+        MLP(tuple(dims), "relu", output), parameters, dtype, device, alpha,
+        MiniBatches(X, Y, size, epochs, seed=0, seed_step=1))
+    # G'_t, t = 0..epochs * steps_per_epoch: 1 unless the dynamics measurably amplify a
+    # one-ulp change of the initial weights (parity_tests/_sensitivity.py)
+    G = sensitivity_bound(lambda p: numpy_run(p)[1], parameters)
+
+    assert len(costs_t) == epochs * steps_per_epoch
     for epoch in range(epochs):
-        def keep(t, cost, p):
-            scratch_after.append(p)
-        parameters, costs = train_epoch(X, Y, parameters, alpha, size, seed=epoch,
-                                        hidden_activation="relu", output=output, callback=keep)
-        # the very same batches, in the same order, in torch's layout
-        batches = []
-        for X_t, Y_t in random_mini_batches(X, Y, size, seed=epoch):
-            target = (torch.as_tensor(Y_t.argmax(axis=0), device=device) if output == "softmax"
-                      else _t(Y_t, device))
-            batches.append((_t(X_t, device), target))
-        costs_t = torch_train_epoch(model, optimizer, batches, criterion,
-                                    callback=lambda t, cost, mdl: torch_after.append(
-                                        mdl.course_parameters()))
-        assert len(costs) == len(costs_t) == steps_per_epoch
-        parity.close(f"costs, epoch {epoch}", np.array(costs_t), np.array(costs, dtype=float),
-                     **tolerance(dtype, per_step * (epoch + 1) * steps_per_epoch),
-                     formula="c2.training")
+        assert len(costs[epoch]) == steps_per_epoch
+        steps = slice(epoch * steps_per_epoch, (epoch + 1) * steps_per_epoch)
+        close_along(parity, f"costs, epoch {epoch}", np.array(costs_t[steps]),
+                    np.array(costs[epoch], dtype=float), G[:-1][steps],
+                    **tolerance(dtype, per_step * (epoch + 1) * steps_per_epoch),
+                    formula="c2.training")
 
     assert len(scratch_after) == len(torch_after) == epochs * steps_per_epoch
     for step, (p, p_t) in enumerate(zip(scratch_after, torch_after)):
         tol = tolerance(dtype, per_step * (step + 1))
         for key in p:
-            parity.close(f"{key} after step {step}", p_t[key], p[key], **tol,
-                         formula="c2.training")
+            close_along(parity, f"{key} after step {step}", p_t[key][None], p[key][None],
+                        G[step + 1:step + 2], **tol, formula="c2.training")
 
 
 def test_train_epoch_rejects_bad_input():

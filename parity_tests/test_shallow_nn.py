@@ -22,8 +22,12 @@ from hypothesis import strategies as st
 from torch import nn
 
 from parity_tests._tolerances import steps_of_layers, tolerance
+from dl_parity.engine import FullBatch
+from dl_parity.models.mlp import MLP
+from parity_tests._sensitivity import (UNRECORDED, close_along, sensitivity_bound,
+                                       torch_trajectory)
 from scratch import shallow_nn
-from torch_ref import PlanarNet, fit
+from torch_ref import PlanarNet
 
 DTYPES = [np.float64, np.float32]
 TORCH_DTYPE = {np.float64: torch.float64, np.float32: torch.float32}
@@ -101,24 +105,108 @@ def test_backward_propagation_parity(device, parity, dtype, data):
                      formula="w3.backward")
 
 
+def numpy_trajectory(X, Y, learning_rate, num_steps=NUM_STEPS):
+    """``numpy_run(parameters) -> (costs, after)``: scratch's gradient_descent, the course
+    dict after every update kept by its callback."""
+    def numpy_run(parameters):
+        after = []
+        _, costs = shallow_nn.gradient_descent(
+            X, Y, parameters, num_steps, learning_rate,
+            callback=lambda i, cost, params: after.append(params))
+        return costs, after
+    return numpy_run
+
+
+def check_training(parity, parameters, X, Y, learning_rate, device, torch_learning_rate=None):
+    """100 steps from ``parameters`` by both routes, compared at every step within the
+    existing tolerance times the measured amplification G'_t (``_sensitivity``).
+    Returns (G', costs_t, costs, after_torch, after_scratch)."""
+    dtype = X.dtype.type
+    numpy_run = numpy_trajectory(X, Y, learning_rate)
+    costs, after_scratch = numpy_run(parameters)
+    n_h, n_x = parameters["W1"].shape
+    costs_t, after_torch = torch_trajectory(
+        MLP((n_x, n_h, 1), "tanh", "sigmoid"), parameters, dtype, device,
+        torch_learning_rate or learning_rate, FullBatch(X, Y, NUM_STEPS))
+    # G'_t, t = 0..NUM_STEPS: 1 while the dynamics do not amplify a last-bit change
+    G = sensitivity_bound(lambda p: numpy_run(p)[1], parameters)
+    tol = tolerance_for(parameters, X, steps=NUM_STEPS)
+    close_along(parity, "cost at every step", np.array(costs_t, dtype), np.array(costs, dtype),
+                G[:-1], **tol, formula="w3.training")
+    for key in ("W1", "b1", "W2", "b2"):
+        close_along(parity, f"{key} after every step", np.array([p[key] for p in after_torch]),
+                    np.array([p[key] for p in after_scratch]), G[1:], **tol,
+                    formula="w3.training")
+    return G, costs_t, costs, after_torch, after_scratch
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 @given(data=st.data())
 def test_training_parity(device, parity, dtype, data):
     # 100 steps of gradient descent from the same parameters: the same cost before,
     # and the same W1, b1, W2, b2 after, every step. scratch: gradient_descent;
-    # torch: torch_ref.fit (autograd + torch.optim.SGD). Both report through a callback.
+    # torch: the torch side of MLP (n_x, n_h tanh, 1 sigmoid) in dl_parity.engine
+    # (PlanarNet, nn.BCELoss, autograd + torch.optim.SGD). Tolerance: the existing one,
+    # times G'_t where the dynamics measurably amplify a one-ulp change (_sensitivity).
     parameters, X, Y = data.draw(planar_problem(dtype))
     learning_rate = data.draw(st.sampled_from([0.05, 0.5, 1.2]), label="learning_rate")
-    after_scratch, after_torch = [], []
-    _, costs = shallow_nn.gradient_descent(
-        X, Y, parameters, NUM_STEPS, learning_rate,
-        callback=lambda i, cost, params: after_scratch.append(params))
-    costs_t = fit(planar_net(parameters, device), torch.tensor(X.T, device=device),
-                  torch.tensor(Y.T, device=device), learning_rate, NUM_STEPS,
-                  callback=lambda i, cost, net: after_torch.append(net.course_parameters()))
+    check_training(parity, parameters, X, Y, learning_rate, device)
+
+
+# ------------------------------------------------------------------ issue 8: a chaotic draw
+def chaotic_draw():
+    """The draw that failed on CUDA (GPU_NOTES.md), as hypothesis printed it (8 digits):
+    one hidden unit, W2 = -1.7, lr 1.2; float64."""
+    parameters = {"W1": np.array([[-0.12876979]]), "b1": np.array([[-0.26668689]]),
+                  "W2": np.array([[-1.70556928]]), "b2": np.array([[-0.29253413]])}
+    X = np.array([[0.36605963, 0.87255069, 0.09930204, -0.30051871, -0.4706018,
+                   0.75828232, 0.69872101, -0.55971916]])
+    Y = np.array([[1.0, 0, 1, 1, 1, 1, 1, 1]])
+    return parameters, X, Y, 1.2
+
+
+def stable_draw():
+    """A draw of the same shape in the stable regime (lr 0.5, W2 = +0.8)."""
+    parameters = {"W1": np.array([[0.9]]), "b1": np.array([[0.1]]),
+                  "W2": np.array([[0.8]]), "b2": np.array([[-0.2]])}
+    X = np.array([[0.36605963, 0.87255069, 0.09930204, -0.30051871, -0.4706018,
+                   0.75828232, 0.69872101, -0.55971916]])
+    Y = np.array([[1.0, 0, 1, 0, 0, 1, 1, 0]])
+    return parameters, X, Y, 0.5
+
+
+def test_chaotic_draw_fails_plain_tolerance_within_sensitivity_bound(device, parity):
+    # The plain check (rtol 1e-10 at every step) fails on this draw, on CPU as on CUDA:
+    # the dynamics amplify the routes' last-bit differences ~4x a step after step ~85.
+    # The measured bound holds, and it is the plain tolerance (G' = 1) for the first 60
+    # steps (measured: G' first exceeds 1 at step 68, then doubles a step, 1e9 at step 99).
+    parameters, X, Y, learning_rate = chaotic_draw()
+    G, costs_t, costs, after_torch, after_scratch = check_training(
+        parity, parameters, X, Y, learning_rate, device)
     tol = tolerance_for(parameters, X, steps=NUM_STEPS)
-    parity.close("cost at every step", np.array(costs_t, dtype), np.array(costs, dtype), **tol,
-                 formula="w3.training")
+    plain = np.abs(np.array(costs_t) - np.array(costs)) <= tol["atol"] + tol["rtol"] * np.abs(costs)
     for key in ("W1", "b1", "W2", "b2"):
-        parity.close(f"{key} after every step", np.array([p[key] for p in after_torch]),
-                     np.array([p[key] for p in after_scratch]), **tol, formula="w3.training")
+        t = np.array([p[key] for p in after_torch])
+        n = np.array([p[key] for p in after_scratch])
+        plain &= np.all(np.abs(t - n) <= tol["atol"] + tol["rtol"] * np.abs(n), axis=(1, 2))
+    assert not plain.all(), "the plain tolerance was expected to fail on the chaotic draw"
+    assert (G[:60] == 1).all(), f"G' > 1 in the first 60 steps: {G[:60]}"
+    assert G[-1] > 1e8, f"expected a large measured amplification at the end, got {G[-1]:g}"
+
+
+def test_stable_draw_keeps_plain_tolerance(device, parity):
+    # The same shape in the stable regime: nothing amplified (G' = 1 at every step), so the
+    # check is exactly the plain one.
+    parameters, X, Y, learning_rate = stable_draw()
+    G = check_training(parity, parameters, X, Y, learning_rate, device)[0]
+    assert (G == 1).all(), f"G' > 1 on a stable draw: {G}"
+
+
+@pytest.mark.parametrize("draw", [chaotic_draw, stable_draw])
+def test_sensitivity_bound_catches_a_wrong_learning_rate(device, parity, draw):
+    # A mutation on the torch side only (lr x (1 + 1e-6)): the bound must reject it, on
+    # the chaotic draw as on the stable one (the early steps keep the plain tolerance).
+    parameters, X, Y, learning_rate = draw()
+    with pytest.raises(AssertionError):     # not recorded: this failure is the expected one
+        check_training(UNRECORDED, parameters, X, Y, learning_rate, device,
+                       torch_learning_rate=learning_rate * (1 + 1e-6))
