@@ -18,7 +18,8 @@ def test_source_of_a_function_is_the_text_in_its_file():
     assert src.ok and src.kind == "function" and src.file == "scratch/deep_nn.py"
     lines = _file_lines(src)
     code = src.code.splitlines()
-    assert code[0] == "def linear_backward(dZ, cache):"
+    # the decorator that names its input check, then the course's function
+    assert code[:2] == ["@checked(_check_linear_backward)", "def linear_backward(dZ, cache):"]
     assert lines[src.line - 1:src.line - 1 + len(code)] == code
 
 

@@ -5,7 +5,38 @@ user's mistake never turns into a silent wrong answer or a broadcasting surprise
 """
 from __future__ import annotations
 
+import functools
+import inspect
+
 import numpy as np
+
+
+def checked(check):
+    """Decorator: the function's body is the course's formula; ``check`` guards it.
+
+    ``check`` receives the call's arguments (bound to the function's signature, defaults
+    applied), raises ValueError for bad input and returns the arguments to use (a tuple,
+    in the signature's order, e.g. arrays converted) or None to keep them. The decorated
+    function's ``unchecked`` attribute is the body alone, for loops whose inputs were
+    checked once before them. So a student reads the formula first::
+
+        @checked(_check_linear_forward)
+        def linear_forward(A, W, b):
+            Z = np.dot(W, A) + b
+            return Z, (A, W, b)
+    """
+    def decorate(f):
+        signature = inspect.signature(f)
+
+        @functools.wraps(f)
+        def with_check(*args, **kwargs):
+            bound = signature.bind(*args, **kwargs)
+            bound.apply_defaults()
+            new = check(*bound.args, **bound.kwargs)
+            return f(*new) if new is not None else f(*bound.args, **bound.kwargs)
+        with_check.unchecked = f
+        return with_check
+    return decorate
 
 
 def _describe(a) -> str:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import as_matrix, check_parameters, check_same_shape, check_X, check_XY
+from ._validate import as_matrix, check_parameters, check_same_shape, check_X, check_XY, checked
 from .activations import (  # noqa: F401  (re-exported: the course's week-4 names)
     get_activation,
     relu,
@@ -86,6 +86,19 @@ def initialize_parameters_scaled(layer_dims, seed=1):
 
 
 # ----------------------------------------------------------------------------- forward
+def _check_linear_forward(A, W, b):
+    A = as_matrix("A", A, finite=False)
+    W = as_matrix("W", W, finite=False)
+    if A.shape[0] != W.shape[1]:
+        raise ValueError(f"linear_forward: W {W.shape} expects A with {W.shape[1]} rows, "
+                         f"got A {A.shape}")
+    b = np.asarray(b)
+    if b.shape != (W.shape[0], 1):
+        raise ValueError(f"linear_forward: expected b of shape ({W.shape[0]}, 1), got {b.shape}")
+    return A, W, b
+
+
+@checked(_check_linear_forward)
 def linear_forward(A, W, b):
     """Z = W A + b.
 
@@ -95,20 +108,11 @@ def linear_forward(A, W, b):
     Returns:
         (Z, cache): Z (n[l], m); cache = (A, W, b) for the backward pass.
     """
-    A = as_matrix("A", A, finite=False)
-    W = as_matrix("W", W, finite=False)
-    if A.shape[0] != W.shape[1]:
-        raise ValueError(f"linear_forward: W {W.shape} expects A with {W.shape[1]} rows, "
-                         f"got A {A.shape}")
-    b = np.asarray(b)
-    if b.shape != (W.shape[0], 1):
-        raise ValueError(f"linear_forward: expected b of shape ({W.shape[0]}, 1), got {b.shape}")
-    return _linear_forward(A, W, b)
-
-
-def _linear_forward(A, W, b):
     Z = np.dot(W, A) + b
     return Z, (A, W, b)
+
+
+_linear_forward = linear_forward.unchecked     # for the loops, whose inputs are checked once
 
 
 def linear_activation_forward(A_prev, W, b, activation):
@@ -140,6 +144,13 @@ def _L_model_forward(X, parameters, L, hidden_activation, output_forward=sigmoid
     return AL, caches
 
 
+def _check_L_model_forward(X, parameters, hidden_activation):
+    get_activation(hidden_activation)
+    check_parameters(parameters)
+    return check_X(X, parameters["W1"].shape[1]), parameters, hidden_activation
+
+
+@checked(_check_L_model_forward)
 def L_model_forward(X, parameters, hidden_activation="relu"):
     """[LINEAR -> g] x (L-1) -> LINEAR -> SIGMOID, with g = ReLU by default.
 
@@ -150,25 +161,38 @@ def L_model_forward(X, parameters, hidden_activation="relu"):
         (AL, caches): AL (1, m) (or (n[L], m)); caches a list of L caches from
         :func:`linear_activation_forward`, layer 1 first.
     """
-    get_activation(hidden_activation)
-    L = check_parameters(parameters)
-    X = check_X(X, parameters["W1"].shape[1])
+    L = len(parameters) // 2
     return _L_model_forward(X, parameters, L, hidden_activation)
 
 
+def _check_cost(AL, Y):
+    AL = as_matrix("AL", AL, finite=False)
+    Y = as_matrix("Y", Y, finite=False)
+    check_same_shape("AL", AL, "Y", Y)
+    return AL, Y
+
+
+@checked(_check_cost)
 def compute_cost(AL, Y):
     """J = -(1/m) sum(Y log AL + (1 - Y) log(1 - AL)), as a 0-d ndarray.
 
     AL and Y: (1, m). Logs are clamped at -100 like nn.BCELoss (see
     :mod:`scratch.cost`), so a saturated AL gives a finite cost.
     """
-    AL = as_matrix("AL", AL, finite=False)
-    Y = as_matrix("Y", Y, finite=False)
-    check_same_shape("AL", AL, "Y", Y)
     return cross_entropy(AL, Y)
 
 
 # ----------------------------------------------------------------------------- backward
+def _check_linear_backward(dZ, cache):
+    A_prev, W, b = cache
+    dZ = np.asarray(dZ)
+    if dZ.ndim != 2 or dZ.shape != (W.shape[0], A_prev.shape[1]):
+        raise ValueError(f"linear_backward: expected dZ of shape {(W.shape[0], A_prev.shape[1])} "
+                         f"(n[l], m), got {dZ.shape}")
+    return dZ, cache
+
+
+@checked(_check_linear_backward)
 def linear_backward(dZ, cache):
     """Backward through Z = W A_prev + b.
 
@@ -180,20 +204,14 @@ def linear_backward(dZ, cache):
         (dA_prev, dW, db): (n[l-1], m), (n[l], n[l-1]), (n[l], 1).
     """
     A_prev, W, b = cache
-    dZ = np.asarray(dZ)
-    if dZ.ndim != 2 or dZ.shape != (W.shape[0], A_prev.shape[1]):
-        raise ValueError(f"linear_backward: expected dZ of shape {(W.shape[0], A_prev.shape[1])} "
-                         f"(n[l], m), got {dZ.shape}")
-    return _linear_backward(dZ, cache)
-
-
-def _linear_backward(dZ, cache):
-    A_prev, W, b = cache
     m = A_prev.shape[1]
     dW = (1 / m) * np.dot(dZ, A_prev.T)
     db = (1 / m) * np.sum(dZ, axis=1, keepdims=True)
     dA_prev = np.dot(W.T, dZ)
     return dA_prev, dW, db
+
+
+_linear_backward = linear_backward.unchecked
 
 
 def linear_activation_backward(dA, cache, activation):
@@ -231,6 +249,19 @@ def _backward_from_dZL(dZL, caches, hidden_activation):
     return grads
 
 
+def _check_L_model_backward(AL, Y, caches, hidden_activation):
+    get_activation(hidden_activation)
+    AL = as_matrix("AL", AL, finite=False)
+    Y = np.asarray(Y)
+    if Y.size != AL.size:
+        raise ValueError(f"L_model_backward: Y must have the shape of AL {AL.shape}, got {Y.shape}")
+    if not isinstance(caches, (list, tuple)) or not caches:
+        raise ValueError(f"L_model_backward: expected the list of caches from L_model_forward, "
+                         f"got {type(caches).__name__}")
+    return AL, Y, caches, hidden_activation
+
+
+@checked(_check_L_model_backward)
 def L_model_backward(AL, Y, caches, hidden_activation="relu"):
     """Backward pass of :func:`L_model_forward`.
 
@@ -240,28 +271,25 @@ def L_model_backward(AL, Y, caches, hidden_activation="relu"):
     Returns:
         grads: {"dA0", ..., "dA(L-1)", "dW1", ..., "dWL", "db1", ..., "dbL"}.
     """
-    get_activation(hidden_activation)
-    AL = as_matrix("AL", AL, finite=False)
-    Y = np.asarray(Y)
-    if Y.size != AL.size:
-        raise ValueError(f"L_model_backward: Y must have the shape of AL {AL.shape}, got {Y.shape}")
-    if not isinstance(caches, (list, tuple)) or not caches:
-        raise ValueError(f"L_model_backward: expected the list of caches from L_model_forward, "
-                         f"got {type(caches).__name__}")
     return _L_model_backward(AL, Y, caches, hidden_activation)
 
 
-def update_parameters(params, grads, learning_rate):
-    """W[l] := W[l] - alpha dW[l]; b[l] := b[l] - alpha db[l].
-
-    Returns a NEW dict; the input dict and its arrays are left unchanged.
-    """
+def _check_update(params, grads, learning_rate):
     L = check_parameters(params)
     for l in range(1, L + 1):
         for key in (f"dW{l}", f"db{l}"):
             if key not in grads:
                 raise ValueError(f"update_parameters: grads is missing {key!r}; got {sorted(grads)}")
-    return _update_parameters(params, grads, learning_rate, L)
+    return None
+
+
+@checked(_check_update)
+def update_parameters(params, grads, learning_rate):
+    """W[l] := W[l] - alpha dW[l]; b[l] := b[l] - alpha db[l].
+
+    Returns a NEW dict; the input dict and its arrays are left unchanged.
+    """
+    return _update_parameters(params, grads, learning_rate, len(params) // 2)
 
 
 def _update_parameters(params, grads, learning_rate, L):
