@@ -45,7 +45,7 @@ def test_show_prints_the_formula_and_both_sources(capsys):
     out = capsys.readouterr().out
     assert "dW⁽ˡ⁾ = (1/m) dZ⁽ˡ⁾A⁽ˡ⁻¹⁾ᵀ" in out
     assert "def linear_backward(dZ, cache):" in out
-    assert "def _linear_backward(dZ, cache):" in out          # where the formula lives
+    assert "dW = (1 / m) * np.dot(dZ, A_prev.T)" in out        # the formula, in its body
     assert "def train_step(" in out
     # not a terminal: one after the other, NumPy first
     assert out.index("NumPy (scratch)") < out.index("def linear_backward") \
@@ -58,7 +58,8 @@ def test_show_side_by_side_puts_both_columns_on_the_same_lines(capsys, monkeypat
     lines = capsys.readouterr().out.splitlines()
     assert any("scratch.deep_nn.linear_backward" in ln and "torch_ref.train.train_step" in ln
                for ln in lines)
-    assert any("def linear_backward" in ln and "def train_step" in ln for ln in lines)
+    # each column's first source line (the decorator naming the check, and train_step's def)
+    assert any("@checked(_check_linear_backward)" in ln and "def train_step" in ln for ln in lines)
 
 
 def test_show_by_function_name_names_the_other_entries(capsys):

@@ -13,7 +13,7 @@ import copy
 
 import numpy as np
 
-from ._validate import check_column, check_X, check_XY
+from ._validate import check_column, check_X, check_XY, checked
 from .activations import sigmoid_value
 from .cost import cross_entropy
 
@@ -42,6 +42,7 @@ def _check_wbXY(w, b, X, Y):
     return w, b, X, Y
 
 
+@checked(_check_wbXY)
 def propagate(w, b, X, Y):
     """Forward and backward pass, vectorised over the m examples.
 
@@ -53,12 +54,6 @@ def propagate(w, b, X, Y):
     Returns:
         (grads, cost): grads = {"dw": dw, "db": db}; cost a 0-d ndarray.
     """
-    w, b, X, Y = _check_wbXY(w, b, X, Y)
-    return _propagate(w, b, X, Y)
-
-
-def _propagate(w, b, X, Y):
-    """:func:`propagate` without the input checks (callers checked once)."""
     m = X.shape[1]
     A = sigmoid_value(np.dot(w.T, X) + b)
     cost = cross_entropy(A, Y)
@@ -66,6 +61,9 @@ def _propagate(w, b, X, Y):
     dw = (1 / m) * np.dot(X, dZ.T)
     db = (1 / m) * np.sum(dZ)
     return {"dw": dw, "db": db}, np.squeeze(np.array(cost))
+
+
+_propagate = propagate.unchecked     # for optimize's loop, whose inputs are checked once
 
 
 def propagate_loops(w, b, X, Y):

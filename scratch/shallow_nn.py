@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import as_matrix, check_parameters, check_X, check_XY
+from ._validate import as_matrix, check_parameters, check_X, check_XY, checked
 from .activations import sigmoid_value
 from .cost import cross_entropy
 
@@ -42,18 +42,18 @@ def initialize_parameters(n_x, n_h, n_y):
     return {"W1": W1, "b1": b1, "W2": W2, "b2": b2}
 
 
+def _check_forward(X, parameters):
+    check_parameters(parameters, L=2)
+    return check_X(X, parameters["W1"].shape[1]), parameters
+
+
+@checked(_check_forward)
 def forward_propagation(X, parameters):
     """Z1 = W1 X + b1, A1 = tanh(Z1), Z2 = W2 A1 + b2, A2 = sigma(Z2).
 
     Returns:
         (A2, cache): A2 (n_y, m); cache {"Z1", "A1", "Z2", "A2"}.
     """
-    check_parameters(parameters, L=2)
-    X = check_X(X, parameters["W1"].shape[1])
-    return _forward(X, parameters)
-
-
-def _forward(X, parameters):
     W1, b1, W2, b2 = (parameters[k] for k in ("W1", "b1", "W2", "b2"))
     Z1 = np.dot(W1, X) + b1
     A1 = np.tanh(Z1)
@@ -62,29 +62,38 @@ def _forward(X, parameters):
     return A2, {"Z1": Z1, "A1": A1, "Z2": Z2, "A2": A2}
 
 
+_forward = forward_propagation.unchecked     # for the loop, whose inputs are checked once
+
+
+def _check_cost(A2, Y):
+    A2 = as_matrix("A2", A2, finite=False)
+    Y = as_matrix("Y", Y, finite=False)
+    if A2.shape != Y.shape:
+        raise ValueError(f"A2 and Y must have the same shape, got A2 {A2.shape} and Y {Y.shape}")
+    return A2, Y
+
+
+@checked(_check_cost)
 def compute_cost(A2, Y):
     """J = -(1/m) sum(Y log A2 + (1 - Y) log(1 - A2)), as a Python float.
 
     Logs are clamped at -100 (see :mod:`scratch.cost`); Y may be boolean.
     """
-    A2 = as_matrix("A2", A2, finite=False)
-    Y = as_matrix("Y", Y, finite=False)
-    if A2.shape != Y.shape:
-        raise ValueError(f"A2 and Y must have the same shape, got A2 {A2.shape} and Y {Y.shape}")
     return float(cross_entropy(A2, Y))
 
 
+def _check_backward(parameters, cache, X, Y):
+    check_parameters(parameters, L=2)
+    X, Y = check_XY(X, Y, n_x=parameters["W1"].shape[1], n_y=parameters["W2"].shape[0])
+    return parameters, cache, X, Y
+
+
+@checked(_check_backward)
 def backward_propagation(parameters, cache, X, Y):
-    """Gradients of J; see the module docstring for the formulas.
+    """Gradients of J (the module docstring derives them).
 
     Returns {"dW1", "db1", "dW2", "db2"}, each shaped like its parameter.
     """
-    check_parameters(parameters, L=2)
-    X, Y = check_XY(X, Y, n_x=parameters["W1"].shape[1], n_y=parameters["W2"].shape[0])
-    return _backward(parameters, cache, X, Y)
-
-
-def _backward(parameters, cache, X, Y):
     m = X.shape[1]
     W2 = parameters["W2"]
     A1, A2 = cache["A1"], cache["A2"]
@@ -95,6 +104,9 @@ def _backward(parameters, cache, X, Y):
     dW1 = (1 / m) * np.dot(dZ1, X.T)
     db1 = (1 / m) * np.sum(dZ1, axis=1, keepdims=True)
     return {"dW1": dW1, "db1": db1, "dW2": dW2, "db2": db2}
+
+
+_backward = backward_propagation.unchecked
 
 
 def update_parameters(parameters, grads, learning_rate=1.2):
