@@ -100,9 +100,7 @@ class DeepNet(nn.Module):
         return len(self.linears)
 
     def forward(self, X: torch.Tensor, return_intermediates: bool = False):
-        if X.ndim != 2 or X.shape[1] != self.layer_dims[0]:
-            raise ValueError(f"expected X of shape (m, {self.layer_dims[0]}) (examples in rows), "
-                             f"got {tuple(X.shape)}")
+        self._check_input(X)
         A = X
         cache = {}
         for l, (linear, g) in enumerate(zip(self.linears, self.activations), start=1):
@@ -110,6 +108,11 @@ class DeepNet(nn.Module):
             A = g(Z)
             cache[f"Z{l}"], cache[f"A{l}"] = Z, A
         return (A, cache) if return_intermediates else A
+
+    def _check_input(self, X: torch.Tensor) -> None:
+        if X.ndim != 2 or X.shape[1] != self.layer_dims[0]:
+            raise ValueError(f"expected X of shape (m, {self.layer_dims[0]}) (examples in rows), "
+                             f"got {tuple(X.shape)}")
 
     def logits(self, X: torch.Tensor) -> torch.Tensor:
         """Z[L], (m, n[L]): the last layer before its sigmoid/softmax, what
