@@ -18,6 +18,12 @@ Figures per (workload, implementation, device, dtype):
   above what was allocated before; beside it the theoretical minimum
   (:func:`scratch.fast_nn.theoretical_memory`).
 
+Thread counts: ``run(threads=[1, 2, 16])`` makes one full pass per count, with
+``torch.set_num_threads(n)`` and NumPy's BLAS limited to n (threadpoolctl); within that
+limit the fast path gives each product the threads its size pays for
+(:class:`scratch._blas.ThreadPolicy`; ``DL_PARITY_BLAS_GRAIN`` overrides its grain).
+Each row and ratio carries its count; the peak GEMM is probed per count.
+
 torch is imported only inside the functions that need it, so the memory probe's
 process holds NumPy alone.
 """
@@ -324,68 +330,106 @@ def _cpu_name():
     return platform.processor() or platform.machine()
 
 
+def thread_counts(threads) -> list:
+    """None -> [all logical CPUs]; an int n -> [n]; a list -> itself (positive ints)."""
+    if threads is None:
+        return [os.cpu_count() or 1]
+    counts = [threads] if isinstance(threads, int) else list(threads)
+    if not counts or any(not isinstance(n, int) or isinstance(n, bool) or n < 1 for n in counts):
+        raise ValueError(f"threads: expected a positive integer or a list of them, got {threads!r}")
+    return counts
+
+
 def run(workloads=None, quick=False, threads=None, log=print, with_course=True) -> dict:
-    """Run the benchmark; returns the report dict (see :func:`to_markdown`)."""
+    """Run the benchmark; returns the report dict (see :func:`to_markdown`).
+
+    threads: an int, a list of ints (each count is one full pass over the workloads,
+    with torch.set_num_threads(n) and NumPy's BLAS limited to n; NumPy and torch runs
+    interleaved within it), or None (all logical CPUs)."""
     import torch
     from threadpoolctl import threadpool_limits
 
-    from scratch.fast_nn import theoretical_memory
     names = list(workloads or WORKLOADS)
-    threads = threads or os.cpu_count() or 1
+    counts = thread_counts(threads)
     repeats, target_s = (5, 0.03) if quick else (15, 0.15)
     gemm_n = 1024 if quick else 2048
-    torch.set_num_threads(threads)
-    report = {"meta": None, "peak_gemm": {}, "results": [], "ratios": [], "cuda": None}
-    with threadpool_limits(limits=threads, user_api="blas"):
-        report["meta"] = environment(threads)
-        report["meta"].update(quick=quick, repeats=repeats, gemm_n=gemm_n,
-                              torch_softmax=torch_softmax_available())
-        measure_peak_gemm(report, gemm_n, log)
-        for name in names:
-            w = WORKLOADS[name]
-            for dtype in DTYPES:
-                steps = {"numpy": numpy_step(w, dtype), "torch": torch_step(w, dtype)}
-                if with_course and not quick:
-                    steps["numpy-course"] = course_step(w, dtype)
-                times, counts = time_interleaved(steps, repeats, target_s)
-                mem = numpy_memory(name, dtype, threads, steps=3 if quick else 10)
-                minimum = theoretical_memory(w.layer_dims, w.m, dtype)
-                for impl, ts in times.items():
-                    row = _row(w, impl, "cpu", dtype, ts, counts[impl])
-                    if impl == "numpy":
-                        row.update(memory_bytes=mem["growth_bytes"], memory_how=mem["how"],
-                                   memory_min_bytes=minimum)
-                    if impl == "torch":
-                        row["torch_output"] = ("softmax + CrossEntropyLoss"
-                                               if steps["torch"].softmax
-                                               else "sigmoid + BCELoss")
-                    report["results"].append(row)
-                ratio = statistics.median(times["numpy"]) / statistics.median(times["torch"])
-                report["ratios"].append({"workload": name, "dtype": dtype,
-                                         "numpy_over_torch": ratio})
-                log(f"{name:>10} {dtype}: numpy/torch step time = {ratio:.2f}")
-            if not quick:   # re-probe between workloads: the best of all probes is the peak
-                measure_peak_gemm(report, gemm_n, log)
-        measure_peak_gemm(report, gemm_n, log)  # again at the end: the best of both probes
-        for row in report["results"]:
-            peak = report["peak_gemm"][row["dtype"]]["machine"]
-            row["peak_fraction"] = row["gflops"] / peak
-            row["peak_fraction_needed"] = row["gflops_needed"] / peak
-        if torch.cuda.is_available():
-            report["cuda"] = run_cuda(names, repeats, target_s, log)
-            report["results"].extend(report["cuda"].pop("rows"))
+    report = {"meta": None, "peak_gemm": {}, "peak_gemm_by_threads": {}, "results": [],
+              "ratios": [], "cuda": None}
+    torch_threads = torch.get_num_threads()
+    try:
+        for i, n in enumerate(counts):
+            torch.set_num_threads(n)
+            with threadpool_limits(limits=n, user_api="blas"):
+                if report["meta"] is None:
+                    report["meta"] = environment(counts[0] if len(counts) == 1 else counts)
+                    report["meta"].update(quick=quick, repeats=repeats, gemm_n=gemm_n,
+                                          thread_counts=counts,
+                                          torch_softmax=torch_softmax_available())
+                peak = report["peak_gemm_by_threads"].setdefault(str(n), {})
+                # --quick: the memory probe (a fresh process per row) at the first count only
+                _run_cpu(report, names, n, peak, quick, repeats, target_s, gemm_n,
+                         with_course, probe_memory=not quick or i == 0, log=log)
+    finally:
+        torch.set_num_threads(torch_threads)
+    # the machine's peak: the best probe at any thread count
+    report["peak_gemm"] = {d: max((p[d] for p in report["peak_gemm_by_threads"].values()),
+                                  key=lambda g: g["machine"]) for d in DTYPES}
+    if torch.cuda.is_available():
+        report["cuda"] = run_cuda(names, repeats, target_s, log)
+        report["results"].extend(report["cuda"].pop("rows"))
     return report
 
 
-def measure_peak_gemm(report, n, log):
-    """Peak GEMM GFLOP/s per dtype, the best seen so far (a busy machine only slows it)."""
+def _run_cpu(report, names, threads, peak, quick, repeats, target_s, gemm_n, with_course,
+             probe_memory, log):
+    """Every workload and dtype on ``threads`` threads: rows and ratios into ``report``."""
+    from scratch.fast_nn import theoretical_memory
+    first_row = len(report["results"])
+    measure_peak_gemm(peak, gemm_n, log, threads)
+    for name in names:
+        w = WORKLOADS[name]
+        for dtype in DTYPES:
+            steps = {"numpy": numpy_step(w, dtype), "torch": torch_step(w, dtype)}
+            if with_course and not quick:
+                steps["numpy-course"] = course_step(w, dtype)
+            times, counts = time_interleaved(steps, repeats, target_s)
+            mem = (numpy_memory(name, dtype, threads, steps=3 if quick else 10)
+                   if probe_memory else {"growth_bytes": None, "how": "not probed (--quick)"})
+            minimum = theoretical_memory(w.layer_dims, w.m, dtype)
+            for impl, ts in times.items():
+                row = _row(w, impl, "cpu", dtype, ts, counts[impl])
+                row["threads"] = threads
+                if impl == "numpy":
+                    row.update(memory_bytes=mem["growth_bytes"], memory_how=mem["how"],
+                               memory_min_bytes=minimum)
+                if impl == "torch":
+                    row["torch_output"] = ("softmax + CrossEntropyLoss"
+                                           if steps["torch"].softmax
+                                           else "sigmoid + BCELoss")
+                report["results"].append(row)
+            ratio = statistics.median(times["numpy"]) / statistics.median(times["torch"])
+            report["ratios"].append({"workload": name, "dtype": dtype, "threads": threads,
+                                     "numpy_over_torch": ratio})
+            log(f"{name:>10} {dtype}, {threads} threads: numpy/torch step time = {ratio:.2f}")
+        if not quick:   # re-probe between workloads: the best of all probes is the peak
+            measure_peak_gemm(peak, gemm_n, log, threads)
+    measure_peak_gemm(peak, gemm_n, log, threads)  # again at the end: the best of both probes
+    for row in report["results"][first_row:]:
+        top = peak[row["dtype"]]["machine"]
+        row["peak_fraction"] = row["gflops"] / top
+        row["peak_fraction_needed"] = row["gflops_needed"] / top
+
+
+def measure_peak_gemm(peak, n, log, threads):
+    """Peak GEMM GFLOP/s per dtype into ``peak`` (one thread count's), the best seen so
+    far (a busy machine only slows it)."""
     for dtype in DTYPES:
         g = peak_gemm(dtype, n)
-        old = report["peak_gemm"].get(dtype, {})
+        old = peak.get(dtype, {})
         g = {lib: max(rate, old.get(lib, 0.0)) for lib, rate in g.items()}
-        report["peak_gemm"][dtype] = {**g, "machine": max(g.values())}
-        log(f"peak GEMM {dtype} ({n}^3, best so far): numpy {g['numpy']:.1f} GFLOP/s, "
-            f"torch {g['torch']:.1f} GFLOP/s")
+        peak[dtype] = {**g, "machine": max(g.values())}
+        log(f"peak GEMM {dtype} ({n}^3, {threads} threads, best so far): numpy "
+            f"{g['numpy']:.1f} GFLOP/s, torch {g['torch']:.1f} GFLOP/s")
 
 
 def _row(w, impl, device, dtype, ts, steps_per_run, peak=None):
@@ -461,9 +505,11 @@ def _fmt(x, spec, scale=1.0):
 
 def to_markdown(report: dict) -> str:
     meta = report["meta"]
+    counts = meta.get("thread_counts", [meta["threads"]])
     lines = [
-        f"threads: {meta['threads']} (NumPy BLAS via threadpoolctl, torch.set_num_threads; "
-        f"torch reports {meta['torch_threads']})",
+        f"threads: {', '.join(map(str, counts))} (NumPy BLAS via threadpoolctl, each product on "
+        f"the threads its size pays for up to that; torch.set_num_threads; torch reports "
+        f"{meta['torch_threads']} at the first)",
         "NumPy BLAS: " + "; ".join(f"{b['internal_api']} {b['version']} ({b['architecture']}, "
                                    f"{b['num_threads']} threads)" for b in meta["numpy_blas"]),
         f"torch BLAS: {meta['torch_blas']} ({'; '.join(meta['torch_blas_lines'])})",
@@ -471,26 +517,35 @@ def to_markdown(report: dict) -> str:
         f"torch {meta['torch']}",
         f"data: {meta['data']}; median of {meta['repeats']} interleaved runs per row"
         + (" (--quick)" if meta["quick"] else ""),
-        "peak GEMM (" + f"{meta['gemm_n']}^3): " + ", ".join(
+    ]
+    by_threads = report.get("peak_gemm_by_threads") or {str(counts[0]): report["peak_gemm"]}
+    for n, peak in by_threads.items():
+        lines.append(f"peak GEMM ({meta['gemm_n']}^3, {n} threads): " + ", ".join(
             f"{d} numpy {g['numpy']:.1f} / torch {g['torch']:.1f} GFLOP/s"
-            for d, g in report["peak_gemm"].items()),
+            for d, g in peak.items()))
+    lines += [
         "",
-        "| workload | impl | device | dtype | step (ms) | samples/s | MNIST epoch (s) "
+        "| workload | impl | device | threads | dtype | step (ms) | samples/s | MNIST epoch (s) "
         "| GFLOP/s | % peak | % peak, needed | peak mem (MB) | min mem (MB) |",
-        "| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| --- | --- | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in report["results"]:
         lines.append(
-            f"| {r['workload']} | {r['implementation']} | {r['device']} | {r['dtype']} "
+            f"| {r['workload']} | {r['implementation']} | {r['device']} "
+            f"| {r.get('threads', '-')} | {r['dtype']} "
             f"| {r['step_s'] * 1e3:.3f} | {r['samples_per_s']:,.0f} | {_fmt(r['epoch_s'], '.2f')} "
             f"| {r['gflops']:.2f} | {100 * r['peak_fraction']:.1f} "
             f"| {100 * r['peak_fraction_needed']:.1f} "
             f"| {_fmt(r['memory_bytes'], '.2f', 1e-6)} | {_fmt(r['memory_min_bytes'], '.2f', 1e-6)} |")
-    lines += ["", "| workload | dtype | NumPy / PyTorch CPU step time |", "| --- | --- | ---: |"]
-    for q in report["ratios"]:
-        lines.append(f"| {q['workload']} | {q['dtype']} | {q['numpy_over_torch']:.2f} |")
+    for n in counts:
+        lines += ["", f"| workload | dtype | NumPy / PyTorch CPU step time, {n} "
+                      f"thread{'s' if n != 1 else ''} |",
+                  "| --- | --- | ---: |"]
+        for q in report["ratios"]:
+            if q.get("threads", n) == n:
+                lines.append(f"| {q['workload']} | {q['dtype']} | {q['numpy_over_torch']:.2f} |")
     lines += ["", "GFLOP/s: analytic 6 m sum n[l] n[l-1] per step (includes dA[0], which neither "
-              "side computes); % peak: of the best large GEMM above (the best of all probes); "
+              "side computes); % peak: of the best large GEMM above on the row's threads (the best of all probes); "
               "% peak, needed: the same without dA[0]'s 2 m n[1] n[0]. Peak memory: NumPy, RSS "
               "growth of a fresh process (batch + model + training); min = parameters + "
               "gradients + A[0..L] + Y of one batch."]

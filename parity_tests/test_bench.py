@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import re
 import subprocess
 import sys
 
 import pytest
 
 from dl_parity.cli import main
+from dl_parity.commands.bench import parse_threads
 
 ROW_KEYS = {"workload", "implementation", "device", "dtype", "layer_dims", "m", "step_s",
             "samples_per_s", "epoch_s", "flops_per_step", "gflops", "peak_fraction",
@@ -34,6 +37,7 @@ def test_bench_quick_writes_json(tmp_path):
     report = json.loads(path.read_text())
     assert set(report) >= {"meta", "peak_gemm", "results", "ratios", "cuda"}
     assert report["meta"]["threads"] == 1 and report["meta"]["quick"] is True
+    assert report["meta"]["thread_counts"] == [1]
     assert report["meta"]["numpy_blas"] and report["meta"]["torch_blas"]
     assert set(report["peak_gemm"]) == {"float32", "float64"}
     cpu = [r for r in report["results"] if r["device"] == "cpu"]
@@ -51,9 +55,52 @@ def test_bench_quick_writes_json(tmp_path):
     assert all(q["numpy_over_torch"] > 0 for q in report["ratios"])
 
 
+@pytest.mark.slow
+def test_bench_quick_with_a_list_of_thread_counts(tmp_path):
+    """--threads 1,all: one pass per count, a ratio table per count, every row and
+    ratio tagged with its count."""
+    path = tmp_path / "bench.json"
+    counts = parse_threads("1,all")                     # [1] on a 1-CPU machine
+    proc = subprocess.run(
+        [sys.executable, "-m", "dl_parity.cli", "bench", "--quick", "--threads", "1,all",
+         "--workload", "planar", "--json", str(path)],
+        capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    for n in counts:
+        table = proc.stdout.split(f"NumPy / PyTorch CPU step time, {n} thread")[1]
+        rows = table.splitlines()[2:4]
+        assert [re.fullmatch(r"\| planar \| (float32|float64) \| \d+\.\d\d \|", row)[1]
+                for row in rows] == ["float32", "float64"], table
+    report = json.loads(path.read_text())
+    assert report["meta"]["thread_counts"] == counts
+    assert sorted(report["peak_gemm_by_threads"]) == sorted(map(str, counts))
+    assert [(q["threads"], q["dtype"]) for q in report["ratios"]] == \
+        [(n, d) for n in counts for d in ("float32", "float64")]
+    assert all(q["numpy_over_torch"] > 0 for q in report["ratios"])
+    assert {(r["threads"], r["implementation"]) for r in report["results"]
+            if r["device"] == "cpu"} == {(n, i) for n in counts for i in ("numpy", "torch")}
+
+
+def test_parse_threads():
+    cpus = os.cpu_count()
+    assert parse_threads("2") == [2]
+    assert parse_threads("1,2,all") == list(dict.fromkeys([1, 2, cpus]))   # a repeat runs once
+    assert parse_threads(" 4 , ALL") == list(dict.fromkeys([4, cpus]))
+    assert parse_threads("all") == [cpus]
+
+
+BAD_THREADS = "--threads: expected a positive integer or 'all', or a comma-separated list " \
+              "of them (e.g. 1,2,all), got "
+
+
 @pytest.mark.parametrize("argv, message", [
-    (["--threads", "0"], "--threads: expected a positive integer, got '0'"),
-    (["--threads", "two"], "--threads: expected a positive integer, got 'two'"),
+    (["--threads", "0"], BAD_THREADS + "'0'"),
+    (["--threads", "two"], BAD_THREADS + "'two'"),
+    (["--threads", "x"], BAD_THREADS + "'x'"),
+    (["--threads", "1,,2"], BAD_THREADS + "'1,,2'"),
+    (["--threads", "1,2,"], BAD_THREADS + "'1,2,'"),
+    (["--threads", "-1"], BAD_THREADS + "'-1'"),
+    (["--threads", "1.5"], BAD_THREADS + "'1.5'"),
     (["--workload", "imagenet"], "--workload: expected one of cat, mnist-64"),
 ])
 def test_bench_bad_arguments_are_one_line_errors(capsys, argv, message):

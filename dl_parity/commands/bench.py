@@ -1,10 +1,12 @@
 """`dl-parity bench`: time a training step of the NumPy fast path beside PyTorch.
 
-    dl-parity bench [--quick] [--threads N] [--json PATH] [--workload NAME ...]
+    dl-parity bench [--quick] [--threads N[,N...]] [--json PATH] [--workload NAME ...]
 
 Prints a markdown table (step time, samples/s, MNIST epoch time, GFLOP/s and the
 fraction of the measured peak GEMM rate, peak memory beside the theoretical
-minimum) and the NumPy / PyTorch step-time ratio of every CPU workload.
+minimum) and, for each thread count, the NumPy / PyTorch step-time ratio of every
+CPU workload. ``--threads 1,2,all`` runs everything on 1, then 2, then all logical
+CPUs ("all" = os.cpu_count()).
 See :mod:`dl_parity.bench` for what is measured and how.
 """
 from __future__ import annotations
@@ -23,8 +25,10 @@ def add_parser(subparsers):
                     "on the same number of threads.")
     p.add_argument("--quick", action="store_true",
                    help="fewer, shorter runs and a smaller peak-GEMM probe (under a minute)")
-    p.add_argument("--threads", type=str, default=None, metavar="N",
-                   help="threads for both libraries (default: all logical CPUs)")
+    p.add_argument("--threads", type=str, default=None, metavar="N[,N...]",
+                   help="threads for both libraries: a positive integer, 'all' (the logical "
+                        "CPUs), or a comma-separated list of them, e.g. 1,2,all: one pass "
+                        "and one ratio table per count (default: all)")
     p.add_argument("--json", dest="json_path", default=None, metavar="PATH",
                    help="also write the full report as JSON to PATH")
     p.add_argument("--workload", action="append", default=None, metavar="NAME",
@@ -33,17 +37,29 @@ def add_parser(subparsers):
     return p
 
 
+def parse_threads(text: str) -> list:
+    """"1,2,all" -> [1, 2, os.cpu_count()]: positive integers or "all", comma-separated;
+    a count given twice (e.g. "2,all" on 2 CPUs) is run once."""
+    from dl_parity.cli import UsageError
+    counts = []
+    for item in text.split(","):
+        item = item.strip()
+        if item.lower() == "all":
+            n = os.cpu_count() or 1
+        elif item.isascii() and item.isdigit() and int(item) >= 1:
+            n = int(item)
+        else:
+            raise UsageError(f"--threads: expected a positive integer or 'all', or a "
+                             f"comma-separated list of them (e.g. 1,2,all), got {text!r}")
+        if n not in counts:
+            counts.append(n)
+    return counts
+
+
 def _run(args):
     from dl_parity import bench
     from dl_parity.cli import UsageError
-    threads = None
-    if args.threads is not None:
-        try:
-            threads = int(args.threads)
-        except ValueError:
-            threads = 0
-        if threads < 1:
-            raise UsageError(f"--threads: expected a positive integer, got {args.threads!r}")
+    threads = None if args.threads is None else parse_threads(args.threads)
     unknown = [w for w in args.workload or [] if w not in bench.WORKLOADS]
     if unknown:
         raise UsageError(f"--workload: expected one of {', '.join(bench.WORKLOADS)}, "
