@@ -48,4 +48,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # `python -m dl_parity.cli`: run the importable module, whose UsageError is the one the
+    # commands raise (this file as __main__ defines a second, unrelated class)
+    from dl_parity import cli
+
+    sys.exit(cli.main())
