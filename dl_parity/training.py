@@ -21,7 +21,7 @@ IMPLS = ("numpy", "torch")
 class Plan:
     """Everything a run needs besides the data: its settings, decided once."""
     dataset: str
-    model: MLP                      # or any description with .side() (models.cnn.CNN)
+    model: MLP                      # or any description with .side() (CNN, Course2Net)
     impls: tuple[str, ...]
     dtype: str
     device: str
@@ -31,6 +31,7 @@ class Plan:
     epochs: int | None = None          # mini-batch
     batch_size: int | None = None
     log_every: int = 1
+    batch_seed: int | None = None      # mini-batch shuffles: batch_seed + epoch (None: seed)
 
     @property
     def full_batch(self) -> bool:
@@ -39,9 +40,15 @@ class Plan:
     def source(self, X, Y):
         """The engine's batch source: the course's full batch, or its mini-batches drawn by
         ``random_mini_batches(X, Y, batch_size, seed + epoch)``."""
+        extra = getattr(self.model, "extra", None)      # shared randomness (dropout masks)
+        kw = {"extra": extra} if extra is not None else {}
         if self.full_batch:
-            return FullBatch(X, Y, self.iterations)
-        return MiniBatches(X, Y, self.batch_size, self.epochs, seed=self.seed)
+            return FullBatch(X, Y, self.iterations, **kw)
+        return MiniBatches(X, Y, self.batch_size, self.epochs, seed=self.shuffle_seed, **kw)
+
+    @property
+    def shuffle_seed(self) -> int:
+        return self.seed if self.batch_seed is None else self.batch_seed
 
     def sides(self, parameters) -> list:
         """The sides named by ``impls``, each loaded with the same initial dict."""
@@ -53,7 +60,7 @@ class Plan:
             return f"{self.iterations} iterations, full batch (m = {m})"
         n_batches = -(-m // self.batch_size)
         text = (f"{self.epochs} epochs x {n_batches} mini-batches of {self.batch_size} "
-                f"(m = {m}; course's random_mini_batches, seed {self.seed} + epoch)")
+                f"(m = {m}; course's random_mini_batches, seed {self.shuffle_seed} + epoch)")
         doc = self.optim.schedule.__doc__
         if self.optim.schedule.__name__ != "constant" and doc:
             text += f", lr {doc}"
@@ -64,16 +71,25 @@ def course_plan(dataset: str, impls=IMPLS, **overrides) -> Plan:
     """The data set's course run (``settings.DEFAULTS``), with any field overridden."""
     d = DEFAULTS[dataset]
     dims = overrides.pop("layer_dims", d.layer_dims)
-    model = overrides.pop("model", None) or MLP(tuple(dims), d.hidden_activation,
-                                                d.output_activation)
+    model = overrides.pop("model", None) or default_model(d, dims)
     lr = overrides.pop("learning_rate", d.learning_rate)
     drop = overrides.pop("lr_drop_epoch", d.lr_drop_epoch)
     fields = dict(dataset=dataset, model=model, impls=tuple(impls), dtype=d.dtype,
                   device="cpu", seed=d.seed, optim=Optim(lr, step_drop(drop)),
                   iterations=d.iterations, epochs=d.epochs, batch_size=d.batch_size,
-                  log_every=d.log_every)
+                  log_every=d.log_every, batch_seed=d.batch_seed)
     fields.update(overrides)
     return Plan(**fields)
+
+
+def default_model(d, dims):
+    """The data set's course network: course 1's MLP, or course 2's Course2Net."""
+    if d.model == "course2":
+        from dl_parity.models.course2 import Course2Net
+
+        return Course2Net(tuple(dims), init=d.init, cost=d.cost,
+                          output_activation=d.output_activation)
+    return MLP(tuple(dims), d.hidden_activation, d.output_activation)
 
 
 def accuracy(side, X, y) -> float:

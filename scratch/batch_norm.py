@@ -295,23 +295,55 @@ def initialize_parameters_bn(layer_dims, seed=3):
     return parameters
 
 
-def L_model_forward_bn(X, parameters, training=True, output="sigmoid", epsilon=1e-5):
-    """(LINEAR (no bias) -> BN -> RELU) x (L-1) -> LINEAR -> SIGMOID (or softmax).
+def L_model_forward_bn(X, parameters, training=True, output="sigmoid", epsilon=1e-5, *,
+                       keep_prob=1.0, masks=None):
+    """(LINEAR (no bias) -> BN -> RELU [-> DROPOUT]) x (L-1) -> LINEAR -> SIGMOID (or softmax).
 
     For l < L:  Z[l] = W[l] A[l-1];  Z_tilde[l] = BN(Z[l]) (batch statistics when
                 training, the running ones otherwise);  A[l] = relu(Z_tilde[l])
+                with dropout (training, keep_prob < 1): A[l] = A[l] * D[l] / keep_prob,
+                D[l] = masks["D{l}"] (n[l], m), the week-1 inverted dropout
     Layer L:    Z[L] = W[L] A[L-1] + b[L];  A[L] = sigmoid(Z[L]) (or softmax, by column)
 
     Args:
         X: (n_x, m) (m >= 2 when training).  parameters: the network's dict.
         training: True for the batch's statistics, False for test mode.
         output: "sigmoid" or "softmax".  epsilon: BN's epsilon.
+        keep_prob, masks: keyword-only, dropout after each hidden ReLU in training mode:
+            keep_prob in (0, 1] and masks {"D1": (n[1], m), ..., "D{L-1}"} (bool or 0/1,
+            drawn by the caller); keep_prob 1 (the default): no dropout, masks unused.
     Returns:
         (AL (n[L], m), caches): caches[l-1] = (A_prev, W, bn_cache, Z_tilde) for l < L
-        (bn_cache None in test mode) and (A_prev, W, b, Z[L]) for layer L.
+        (bn_cache None in test mode; with dropout, (A_prev, W, bn_cache, Z_tilde, D[l],
+        keep_prob)) and (A_prev, W, b, Z[L]) for layer L.
     """
+    L, X, dropout = _check_forward_dropout_bn(X, parameters, training, output, keep_prob, masks)
+    return _L_model_forward_bn(X, parameters, L, training, output, epsilon, dropout)
+
+
+def _check_forward_dropout_bn(X, parameters, training, output, keep_prob, masks):
     L, X = _check_forward_bn(X, parameters, training, output)
-    return _L_model_forward_bn(X, parameters, L, training, output, epsilon)
+    return L, X, _check_dropout_bn(parameters, L, X, training, keep_prob, masks)
+
+
+def _check_dropout_bn(parameters, L, X, training, keep_prob, masks):
+    """None (no dropout), or (keep_prob, [D1, ..., D{L-1}]) as booleans, checked."""
+    if isinstance(keep_prob, bool) or not isinstance(keep_prob, (int, float, np.floating)) \
+            or not 0 < keep_prob <= 1:
+        raise ValueError(f"keep_prob: expected a probability in (0, 1], got {keep_prob!r}")
+    if keep_prob == 1 or not training:
+        return None
+    if not isinstance(masks, dict):
+        raise ValueError(f"masks: expected {{'D1': (n[1], m), ...}} with keep_prob "
+                         f"{keep_prob} < 1, got {type(masks).__name__}")
+    Ds = []
+    for l in range(1, L):
+        want = (np.shape(parameters[f"W{l}"])[0], X.shape[1])
+        if np.shape(masks.get(f"D{l}")) != want:
+            raise ValueError(f"masks: expected D{l} of shape {want}, got "
+                             f"{'none' if f'D{l}' not in masks else np.shape(masks[f'D{l}'])}")
+        Ds.append(np.asarray(masks[f"D{l}"], dtype=bool))
+    return keep_prob, Ds
 
 
 def _check_forward_bn(X, parameters, training, output):
@@ -325,7 +357,7 @@ def _check_forward_bn(X, parameters, training, output):
     return L, X
 
 
-def _L_model_forward_bn(X, parameters, L, training, output, epsilon):
+def _L_model_forward_bn(X, parameters, L, training, output, epsilon, dropout=None):
     caches = []
     A = X
     for l in range(1, L):
@@ -338,8 +370,15 @@ def _L_model_forward_bn(X, parameters, L, training, output, epsilon):
             Z_tilde, bn_cache = _batchnorm_forward_test(
                 Z, gamma, beta, parameters[f"running_mean{l}"], parameters[f"running_var{l}"],
                 epsilon), None
-        caches.append((A, W, bn_cache, Z_tilde))
+        A_prev = A
         A = np.maximum(0, Z_tilde)
+        if dropout is None:
+            caches.append((A_prev, W, bn_cache, Z_tilde))
+            continue
+        keep_prob, D = dropout[0], dropout[1][l - 1]
+        A = A * D
+        A = A / keep_prob
+        caches.append((A_prev, W, bn_cache, Z_tilde, D, keep_prob))
     W, b = parameters[f"W{L}"], parameters[f"b{L}"]
     ZL = np.dot(W, A) + b
     AL = _softmax(ZL) if output == "softmax" else sigmoid_value(ZL)
@@ -371,6 +410,7 @@ def L_model_backward_bn(AL, Y, caches):
     dZ[L] = (1/m)(A[L] - Y)   (sigmoid with cross-entropy, or softmax with one-hot Y)
     dW[L] = dZ[L] A[L-1]^T;  db[L] = sum(dZ[L], axis=1);  dA[L-1] = W[L]^T dZ[L]
     for l = L-1..1:
+        (dropout: dA[l] = dA[l] * D[l] / keep_prob, the forward's mask)
         dZ_tilde[l] = dA[l] * 1(Z_tilde[l] > 0)
         dZ[l], dgamma[l], dbeta[l] = batchnorm_backward(dZ_tilde[l], bn_cache[l])
         dW[l] = dZ[l] A[l-1]^T;  dA[l-1] = W[l]^T dZ[l]
@@ -406,8 +446,13 @@ def _L_model_backward_bn(AL, Y, caches):
     grads[f"db{L}"] = np.sum(dZ, axis=1, keepdims=True)
     grads[f"dA{L - 1}"] = np.dot(W.T, dZ)
     for l in reversed(range(1, L)):
-        A_prev, W, bn_cache, Z_tilde = caches[l - 1]
-        dZ_tilde = grads[f"dA{l}"] * (Z_tilde > 0)
+        A_prev, W, bn_cache, Z_tilde = caches[l - 1][:4]
+        dA = grads[f"dA{l}"]
+        if len(caches[l - 1]) > 4:                # dropout: the forward's mask and scale
+            D, keep_prob = caches[l - 1][4:]
+            dA = dA * D
+            dA = dA / keep_prob
+        dZ_tilde = dA * (Z_tilde > 0)
         dZ, grads[f"dgamma{l}"], grads[f"dbeta{l}"] = _batchnorm_backward_compact(dZ_tilde,
                                                                                   bn_cache)
         grads[f"dW{l}"] = np.dot(dZ, A_prev.T)

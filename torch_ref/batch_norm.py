@@ -1,6 +1,6 @@
 r"""Course 2, week 3: a network with batch normalization, ``nn.BatchNorm1d`` between layers.
 
-    (Linear (no bias) -> BatchNorm1d -> ReLU) x (L-1) -> Linear -> Sigmoid (or Softmax)
+    (Linear (no bias) -> BatchNorm1d -> ReLU [-> Dropout]) x (L-1) -> Linear -> Sigmoid (or Softmax)
 
 .. math:: \tilde z = \gamma \frac{z - \mu}{\sqrt{\sigma^2 + \epsilon}} + \beta
 
@@ -33,6 +33,7 @@ import torch
 from torch import nn
 
 from .models import OUTPUTS
+from .regularization import DropoutNet, MaskedDropout
 
 
 class BatchNormNet(nn.Module):
@@ -45,6 +46,9 @@ class BatchNormNet(nn.Module):
         epsilon: BatchNorm1d's eps (the course's epsilon; default 1e-5, PyTorch's).
         beta: the course's averaging weight of the running statistics (default 0.9);
             BatchNorm1d's momentum is 1 - beta.
+        keep_prob: keyword-only; < 1 puts a :class:`MaskedDropout` (p = 1 - keep_prob)
+            after each hidden ReLU (masks settable with ``set_course_masks``); 1 (the
+            default): no dropout module at all.
         device, dtype: where the parameters live and their float type.
 
     Shape:
@@ -59,7 +63,7 @@ class BatchNormNet(nn.Module):
     """
 
     def __init__(self, layer_dims: Sequence[int], output: str = "sigmoid", epsilon: float = 1e-5,
-                 beta: float = 0.9, device=None, dtype=None):
+                 beta: float = 0.9, device=None, dtype=None, *, keep_prob: float = 1.0):
         super().__init__()
         dims = [int(n) for n in layer_dims]
         if len(dims) < 2 or min(dims) < 1:
@@ -78,6 +82,9 @@ class BatchNormNet(nn.Module):
             for l in range(1, L))
         self.relu = nn.ReLU()
         self.out = OUTPUTS[output]()
+        self.keep_prob = keep_prob
+        if keep_prob != 1:      # MaskedDropout checks keep_prob = 1 - p in (0, 1]
+            self.dropouts = nn.ModuleList(MaskedDropout(1 - keep_prob) for _ in range(L - 1))
 
     @property
     def L(self) -> int:
@@ -89,9 +96,15 @@ class BatchNormNet(nn.Module):
             raise ValueError(f"expected X of shape (m, {self.layer_dims[0]}) (examples in rows), "
                              f"got {tuple(X.shape)}")
         A = X
-        for linear, norm in zip(self.linears[:-1], self.norms):
+        for l, (linear, norm) in enumerate(zip(self.linears[:-1], self.norms)):
             A = self.relu(norm(linear(A)))
+            if self.keep_prob != 1:
+                A = self.dropouts[l](A)
         return self.linears[-1](A)
+
+    #: the course's masks {"D1": (n[1], m), ...} in (set) and out, as DropoutNet's
+    set_course_masks = DropoutNet.set_course_masks
+    course_masks = DropoutNet.course_masks
 
     def forward(self, X: torch.Tensor) -> torch.Tensor:
         return self.out(self.logits(X))

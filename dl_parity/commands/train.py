@@ -20,6 +20,10 @@ Defaults per data set (the course's where the course has a model):
   1 / 2 / 3 (the smaller [784, 128, 64, 10] with the same schedule: 97.80 / 98.10 / 98.02 %).
   float64 rather than float32 so the two sides can be held to float64's tolerance over
   all 9380 steps: the run is a parity check as well as a training run.
+- circles, football, moons: course 2's runs (dl_parity.settings; the course-2 network,
+  dl_parity.models.course2), with its options (--init, --lambd, --keep-prob, --optimizer,
+  --beta*, --epsilon, --decay, --batch-norm: see dl_parity.commands.train_course2); MNIST
+  takes them too (softmax output, fresh dropout masks at every step).
 """
 from __future__ import annotations
 
@@ -31,6 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from dl_parity.cli import UsageError
+from dl_parity.commands import train_course2
 from dl_parity.options import (check_device, check_output_path, cpu_threads, parse_layers,
                                positive)
 
@@ -42,8 +47,9 @@ def add_parser(subparsers):
 
     p = subparsers.add_parser(
         "train", help="train the NumPy and/or the PyTorch implementation",
-        description="Train scratch (NumPy) and/or torch_ref (PyTorch) on planar, cat or MNIST. "
-                    "With --impl both they start from the same weights and run in lockstep.")
+        description="Train scratch (NumPy) and/or torch_ref (PyTorch) on planar, cat, MNIST "
+                    "(course 1) or circles, football, moons (course 2). With --impl both they "
+                    "start from the same weights and run in lockstep.")
     p.add_argument("--impl", choices=("numpy", "torch", "both"), default="both",
                    help="which implementation to train (default: both, in lockstep)")
     p.add_argument("--dataset", choices=DATASETS, required=True)
@@ -78,7 +84,8 @@ def add_parser(subparsers):
                         "side's parameters when both run)")
     p.add_argument("--plot", metavar="PATH",
                    help="write the learning curves to PATH (PNG), and beside it PATH-boundary.png "
-                        "(planar) or PATH-misclassified.png (cat, MNIST)")
+                        "(planar, circles, football, moons) or PATH-misclassified.png (cat, "
+                        "MNIST)")
     p.add_argument("--threads", type=int, default=None, metavar="N",
                    help="CPU threads for NumPy's BLAS and for torch (default: 1 with --impl "
                         "both, since with the two sides alternating step by step the idle "
@@ -88,6 +95,7 @@ def add_parser(subparsers):
     p.add_argument("--data-dir", metavar="DIR",
                    help="folder holding catvnoncat/ and MNIST/raw/ (default: $DL_PARITY_DATA, "
                         "else ./data)")
+    train_course2.add_arguments(p)
     p.set_defaults(func=run)
     return p
 
@@ -134,7 +142,9 @@ def plan_from_args(args):
         d = CNN_DEFAULTS
     dims = parse_layers(args.layers, args.dataset, d.layer_dims) if args.model == "mlp" \
         else d.layer_dims
-    lr = positive("--lr", args.lr if args.lr is not None else d.learning_rate, float)
+    course2 = d.model == "course2" or train_course2.requested(args)
+    lr = positive("--lr", args.lr if args.lr is not None
+                  else _course2_default(args, course2, "learning_rate", d.learning_rate), float)
     for option in ("iterations", "epochs", "batch_size", "log_every"):
         positive("--" + option.replace("_", "-"), getattr(args, option))
     check_device(args.device)
@@ -150,22 +160,35 @@ def plan_from_args(args):
     if args.lr_drop_epoch is not None and batch_size is None:
         raise UsageError("--lr-drop-epoch: only mini-batch training (counted in epochs) has a "
                          "learning-rate schedule; give --batch-size B too")
-    drop = args.lr_drop_epoch if args.lr_drop_epoch is not None else d.lr_drop_epoch
+    drop = args.lr_drop_epoch if args.lr_drop_epoch is not None \
+        else _course2_default(args, course2, "lr_drop_epoch", d.lr_drop_epoch)
     if batch_size is not None and drop is not None and drop < 0:
         raise UsageError(f"--lr-drop-epoch: expected an epoch >= 1 (or 0 for none), got {drop}")
-    model = None
+    model, seed = None, d.seed if args.seed is None else args.seed
+    optim = Optim(lr, step_drop(drop if batch_size is not None else None))
     if args.model == "cnn":
         from dl_parity.models.cnn import CNN
 
         model = CNN()
+    if course2:
+        train_course2.check_args(args, batch_size is None)
+        model, optim = train_course2.build(args, d, dims, lr, seed,
+                                           drop if batch_size is not None else None)
     return course_plan(
         args.dataset, ["numpy", "torch"] if args.impl == "both" else [args.impl], model=model,
-        layer_dims=dims, dtype=args.dtype or d.dtype, device=args.device,
-        seed=d.seed if args.seed is None else args.seed,
-        optim=Optim(lr, step_drop(drop if batch_size is not None else None)),
+        layer_dims=dims, dtype=args.dtype or d.dtype, device=args.device, seed=seed, optim=optim,
         iterations=None if batch_size else (args.iterations or d.iterations),
         epochs=(args.epochs or d.epochs or 10) if batch_size else None, batch_size=batch_size,
         log_every=args.log_every or d.log_every)
+
+
+def _course2_default(args, course2: bool, name: str, default):
+    """The data set's setting; MNIST's course-2 network with Adam: Adam's (settings)."""
+    from dl_parity.settings import MNIST_COURSE2_ADAM
+
+    if course2 and args.dataset == "mnist" and args.optimizer == "adam":
+        return MNIST_COURSE2_ADAM[name]
+    return default
 
 
 def _check_cnn_args(args) -> None:
@@ -185,7 +208,8 @@ def _print_plan(plan, data, t_load: float, save) -> None:
           f"data loaded in {t_load:.1f} s)")
     print(f"  model   {plan.model.describe()}")
     print(f"  init    {plan.model.init_description(plan.seed)}")
-    print(f"  train   lr {plan.optim.learning_rate:g}, "
+    optim = "" if plan.optim.is_plain_sgd else f", {plan.optim.describe()}"
+    print(f"  train   lr {plan.optim.learning_rate:g}{optim}, "
           f"{plan.describe_schedule(data.X_train.shape[1])}, {plan.dtype}"
           + (f", torch on {plan.device}" if "torch" in plan.impls else ""))
     if save:
@@ -270,7 +294,7 @@ def _summary(args, plan, data, sides, hist, logger, saved, wall, unit) -> None:
         print(f"{'test accuracy':16}" + "".join(
             f"{100 * accuracy(s, data.X_test, data.y_test):>10.2f} %" for s in sides))
     else:
-        print(f"{'test accuracy':16}{'(planar has no test set)':>24}")
+        print(f"{'test accuracy':16}{f'({plan.dataset} has no test set)':>24}")
     print(f"{'time':16}" + "".join(f"{hist.seconds[s.name]:>10.1f} s" for s in sides)
           + f"   (wall {wall:.1f} s)")
     if len(sides) == 2:
@@ -297,16 +321,20 @@ def _steps(row, plan, m) -> int:
 
 def make_plots(path, plan, data, sides, hist, unit) -> list:
     from dl_parity import plots
+    from dl_parity.settings import TWO_D
 
     path = Path(path)
     stem = path.with_suffix("") if path.suffix.lower() == ".png" else path
     written = [plots.learning_curves(
         hist.costs, path, xlabel="iteration" if unit == "iteration" else "mini-batch step",
         title=f"{plan.dataset}: {plan.model.describe()}", log_y=unit != "iteration")]
-    if plan.dataset == "planar":
+    if plan.dataset in TWO_D:
+        titles = {"planar": "planar flower", "circles": "circles (course 2, initialization)",
+                  "football": "football (course 2, regularization)",
+                  "moons": "moons (course 2, optimization)"}
         written.append(plots.decision_boundary(
             {s.name: s.predict for s in sides}, data.X_train, data.y_train,
-            f"{stem}-boundary.png", title="planar flower"))
+            f"{stem}-boundary.png", title=titles[plan.dataset]))
     elif data.X_test is not None:
         side = sides[0]
         written.append(plots.misclassified_grid(

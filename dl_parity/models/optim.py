@@ -1,15 +1,30 @@
 """Optimizer settings shared by every model: one description, two implementations.
 
-The NumPy side applies the course's update rule, the torch side builds the
-``torch.optim`` optimizer (and ``lr_scheduler``) that computes the same thing; the
-learning rate of epoch e (0-based) is ``learning_rate * schedule(e)``.
+The NumPy side applies the course's update rule (:class:`CourseUpdate`: scratch's
+``update_parameters_with_gd`` / ``_momentum`` / ``_adam`` with their state v, s, t), the
+torch side builds the ``torch.optim`` optimizer and ``lr_scheduler`` that compute the same
+thing (``torch_ref.optim.make_optimizer`` / ``make_scheduler``).
+
+Learning rate of epoch e (0-based):
+
+- no decay: ``learning_rate * schedule(e)`` (``schedule``: constant, or :func:`step_drop`);
+- ``decay="update_lr"`` / ``"schedule_lr_decay"``: the course-2 model's rule, with its
+  one-epoch lag: epoch 0 trains at alpha0, epoch e >= 1 at
+  ``decay(alpha0, e - 1, decay_rate)`` (scratch.optimization's functions, called as the
+  course's ``model`` calls them after each epoch).
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import SimpleNamespace
 
+import numpy as np
 import torch
+
+OPTIMIZERS = ("gd", "momentum", "adam")
+DECAYS = (None, "update_lr", "schedule_lr_decay")
 
 
 def constant(epoch: int) -> float:
@@ -27,21 +42,169 @@ def step_drop(drop_epoch: int | None, factor: float = 0.1) -> Callable[[int], fl
     return schedule
 
 
+def _check_number(name: str, value, *, low_open: bool = True, high=None) -> None:
+    """A real number in (0, high) (``low_open``) or [0, high): the hyperparameters' ranges."""
+    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+    ok = ok and math.isfinite(value) and (value > 0 if low_open else value >= 0) \
+        and (high is None or value < high)
+    if not ok:
+        rng = f"{'(' if low_open else '['}0, {high if high is not None else 'inf'})"
+        raise ValueError(f"{name}: expected a number in {rng}, got {value!r}")
+
+
 @dataclass(frozen=True)
 class Optim:
-    """Plain gradient descent at ``learning_rate * schedule(epoch)``."""
+    """The optimizer of a run: "gd" (plain gradient descent, the default), "momentum"
+    (``beta``) or "adam" (``beta1``, ``beta2``, ``epsilon``), at ``learning_rate`` times
+    ``schedule(epoch)``, or decayed after each epoch by the course's ``decay``."""
     learning_rate: float
     schedule: Callable[[int], float] = constant
+    name: str = "gd"
+    beta: float = 0.9
+    beta1: float = 0.9
+    beta2: float = 0.999
+    epsilon: float = 1e-8
+    decay: str | None = None
+    decay_rate: float = 1.0
+    time_interval: int = 1000
 
     def __post_init__(self):
         if not self.learning_rate > 0:
             raise ValueError(f"learning_rate: expected a positive number, got {self.learning_rate}")
+        if self.name not in OPTIMIZERS:
+            raise ValueError(f"optimizer: expected one of {', '.join(OPTIMIZERS)}, got "
+                             f"{self.name!r}")
+        _check_number("learning_rate", self.learning_rate)
+        for name in ("beta", "beta1", "beta2"):
+            _check_number(name, getattr(self, name), low_open=False, high=1)
+        _check_number("epsilon", self.epsilon)
+        if self.decay not in DECAYS:
+            raise ValueError(f"decay: expected None, 'update_lr' or 'schedule_lr_decay', got "
+                             f"{self.decay!r}")
+        _check_number("decay_rate", self.decay_rate, low_open=False)
+        if isinstance(self.time_interval, bool) or not isinstance(self.time_interval, int) \
+                or self.time_interval < 1:
+            raise ValueError(f"time_interval: expected a positive integer, got "
+                             f"{self.time_interval!r}")
+        if self.decay is not None and self.schedule is not constant:
+            raise ValueError("decay: a run has one learning-rate schedule; got both a decay "
+                             f"({self.decay!r}) and a step schedule ({self.schedule.__doc__})")
+
+    @property
+    def is_plain_sgd(self) -> bool:
+        """Plain gradient descent with no course decay: what course 1's models always used."""
+        return self.name == "gd" and self.decay is None
 
     def rate(self, epoch: int) -> float:
-        return self.learning_rate * self.schedule(epoch)
+        """alpha of epoch ``epoch`` (0-based); see the module doc."""
+        if self.decay is None:
+            return self.learning_rate * self.schedule(epoch)
+        if epoch == 0:
+            return self.learning_rate
+        from scratch.optimization import schedule_lr_decay, update_lr
+
+        if self.decay == "update_lr":
+            return update_lr(self.learning_rate, epoch - 1, self.decay_rate)
+        return schedule_lr_decay(self.learning_rate, epoch - 1, self.decay_rate,
+                                 self.time_interval)
+
+    def describe(self) -> str:
+        """One line: the optimizer and its hyperparameters (for the plan's print-out)."""
+        text = {"gd": "gradient descent",
+                "momentum": f"momentum (beta {self.beta:g})",
+                "adam": f"Adam (beta1 {self.beta1:g}, beta2 {self.beta2:g}, "
+                        f"epsilon {self.epsilon:g})"}[self.name]
+        if self.decay is not None:
+            text += f", {self.decay} (decay_rate {self.decay_rate:g}" + (
+                f", time_interval {self.time_interval})" if self.decay == "schedule_lr_decay"
+                else ")")
+        return text
 
     def torch_optimizer(self, params) -> tuple[torch.optim.Optimizer, object]:
-        """``torch.optim.SGD(lr)`` and a ``LambdaLR`` that applies the same schedule."""
-        optimizer = torch.optim.SGD(params, lr=self.learning_rate)
-        scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, self.schedule)
-        return optimizer, scheduler
+        """The optimizer and a ``LambdaLR`` stepped after every epoch.
+
+        Plain gd with no decay: ``torch.optim.SGD(lr)`` and ``LambdaLR(schedule)`` (course 1's).
+        Otherwise ``torch_ref.optim.make_optimizer`` (SGD, SGD with zeroed momentum buffers,
+        Adam) and ``make_scheduler`` (the course's decay with its one-epoch lag). ``params``:
+        tensors or parameter groups (the L2 groups of torch_ref.regularization)."""
+        if self.is_plain_sgd:
+            optimizer = torch.optim.SGD(params, lr=self.learning_rate)
+            return optimizer, torch.optim.lr_scheduler.LambdaLR(optimizer, self.schedule)
+        from torch_ref.optim import make_optimizer, make_scheduler
+
+        holder = SimpleNamespace(parameters=lambda: list(params))   # make_optimizer reads
+        optimizer = make_optimizer(holder, self.name, float(self.learning_rate),  # .parameters()
+                                   beta=float(self.beta), beta1=float(self.beta1),
+                                   beta2=float(self.beta2), epsilon=float(self.epsilon))
+        if self.decay is None:          # a step schedule (or none), as for plain gd
+            return optimizer, torch.optim.lr_scheduler.LambdaLR(optimizer, self.schedule)
+        return optimizer, make_scheduler(optimizer, self.decay, self.decay_rate,
+                                         self.time_interval)
+
+    def numpy_update(self, parameters: dict) -> "CourseUpdate":
+        """The NumPy side's update with its state, for these parameters."""
+        return CourseUpdate(self, parameters)
+
+
+class CourseUpdate:
+    """scratch.optimization's update with its state: v (momentum, Adam), s and t (Adam).
+
+    ``update(parameters, grads, learning_rate)`` returns the new parameters. For a course
+    dict {W1, b1, ..., WL, bL} it is exactly the course's call (Adam: t += 1 before it).
+    For any other dict of trained arrays (the batch-norm net's W, gamma, beta, b), each
+    array p is updated as the one-layer course dict {"W1": p, "b1": 0}: the same
+    element-wise formula, every entry its own v and s (the zero b1 stays zero).
+    """
+
+    def __init__(self, optim: Optim, parameters: dict):
+        from scratch import optimization as opt
+
+        self.optim, self.t, self.v, self.s = optim, 0, None, None
+        self.layered = _is_course_dict(parameters)
+        if optim.name == "gd":
+            return
+        units = {None: parameters} if self.layered else \
+            {key: _unit(p) for key, p in parameters.items()}
+        if optim.name == "momentum":
+            self.v = {key: opt.initialize_velocity(u) for key, u in units.items()}
+        else:
+            pairs = {key: opt.initialize_adam(u) for key, u in units.items()}
+            self.v = {key: v for key, (v, _) in pairs.items()}
+            self.s = {key: s for key, (_, s) in pairs.items()}
+
+    def update(self, parameters: dict, grads: dict, learning_rate: float) -> dict:
+        if self.optim.name == "adam":
+            self.t = self.t + 1  # Adam counter (the course's, before the update)
+        if self.layered:
+            return self._update(None, parameters, grads, learning_rate)
+        new = dict(parameters)
+        for key in parameters:
+            if "d" + key in grads:      # the trained entries (not the running statistics)
+                g = _unit(grads["d" + key])
+                new[key] = self._update(key, _unit(parameters[key]),
+                                        {"dW1": g["W1"], "db1": g["b1"]}, learning_rate)["W1"]
+        return new
+
+    def _update(self, i, p, g, lr):
+        from scratch import optimization as opt
+
+        o = self.optim
+        if o.name == "gd":
+            return opt.update_parameters_with_gd(p, g, lr)
+        if o.name == "momentum":
+            p, self.v[i] = opt.update_parameters_with_momentum(p, g, self.v[i], o.beta, lr)
+            return p
+        p, self.v[i], self.s[i], _, _ = opt.update_parameters_with_adam(
+            p, g, self.v[i], self.s[i], self.t, lr, o.beta1, o.beta2, o.epsilon)
+        return p
+
+
+def _is_course_dict(parameters: dict) -> bool:
+    L = len(parameters) // 2
+    return len(parameters) % 2 == 0 and all(f"W{l}" in parameters and f"b{l}" in parameters
+                                            for l in range(1, L + 1))
+
+
+def _unit(a) -> dict:
+    """One array as the one-layer course dict {"W1": a, "b1": zeros (n, 1)}."""
+    return {"W1": a, "b1": np.zeros((a.shape[0], 1), dtype=a.dtype)}
