@@ -85,7 +85,8 @@ ENTRIES: tuple[Formula, ...] = (
         r"\alpha = \frac{\alpha_0}{1 + \text{decay\_rate} \cdot \lfloor \text{epoch} / 1000 \rfloor}",
         ("scratch.optimization.update_lr", "scratch.optimization.schedule_lr_decay"),
         ("torch_ref.optim.make_scheduler", "torch_ref.optim.course_lr_lambda"),
-        (f"{T_OPT}::test_lr_schedule_parity", f"{T_OPT}::test_lr_decay_course_values"),
+        (f"{T_OPT}::test_lr_schedule_parity", f"{T_OPT}::test_lr_decay_course_values",
+         "parity_tests/test_course2_engine.py::test_decay_rate_per_epoch"),
         torch_ops=("torch.optim.lr_scheduler.LambdaLR",),
         note="The course sets α = decay(α₀, i) AFTER epoch i, so epoch k trains with "
              "decay(α₀, k − 1) (epochs 0 and 1 both with α₀). LambdaLR stepped after each epoch "
@@ -118,7 +119,8 @@ ENTRIES: tuple[Formula, ...] = (
         ("scratch.optimization.model",),
         ("torch_ref.optim.make_optimizer", "torch_ref.optim.make_scheduler",
          "torch_ref.optim.course_named_parameters"),
-        (f"{T_OPT}::test_optimizer_trajectory_parity", f"{T_RES}::test_published_optimizer_run"),
+        (f"{T_OPT}::test_optimizer_trajectory_parity", f"{T_RES}::test_published_optimizer_run",
+         "parity_tests/test_course2_engine.py::test_optimizer_run", "parity_tests/test_course2_engine.py::test_softmax_net_lockstep"),
         torch_ops=("torch.optim.SGD", "torch.optim.Adam", "torch.optim.lr_scheduler.LambdaLR"),
         note="The trajectory test runs both sides through the engine on the course's batches, "
              "the optimizer state carried on each side; the course-result test reproduces the "
@@ -189,7 +191,8 @@ ENTRIES: tuple[Formula, ...] = (
          "scratch.batch_norm.update_running_stats_bn", "scratch.batch_norm.update_parameters_bn"),
         ("torch_ref.batch_norm.BatchNormNet", "torch_ref.batch_norm.BatchNormNet.load_course_parameters",
          "torch_ref.batch_norm.BatchNormNet.course_parameters", "torch_ref.batch_norm.train_step_bn"),
-        (f"{T_BN}::test_bn_network_parity", f"{T_BN}::test_bn_network_trajectory_parity"),
+        (f"{T_BN}::test_bn_network_parity", f"{T_BN}::test_bn_network_trajectory_parity",
+         "parity_tests/test_course2_engine.py::test_batch_norm_net_lockstep"),
         torch_ops=("torch.nn.BatchNorm1d", "torch.nn.Linear", "torch.nn.BCELoss",
                    "torch.nn.CrossEntropyLoss"),
         note="b⁽ˡ⁾ is dropped before each BN (β⁽ˡ⁾ replaces it): nn.Linear(bias=False). The dict "

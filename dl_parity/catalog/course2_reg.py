@@ -96,7 +96,9 @@ ENTRIES: tuple[Formula, ...] = (
         r"[2, 10, 5, 1],\ \alpha = 0.01",
         ("scratch.initialization.model",),
         ("torch_ref.regularization.train_step",),
-        (f"{T_INIT}::test_model_first_step_parity", f"{T_RES}::test_course_initialization"),
+        (f"{T_INIT}::test_model_first_step_parity", f"{T_RES}::test_course_initialization",
+         "parity_tests/test_course2_engine.py::test_initialization_he", "parity_tests/test_course2_engine.py::test_initialization_zeros",
+         "parity_tests/test_course2_engine.py::test_initialization_random_x10"),
         torch_ops=("torch.optim.SGD",),
         marks=("parameters = update_parameters(parameters, grads, learning_rate)",),
         note="The torch side starts from the NumPy dict; its whole trajectory runs through "
@@ -171,7 +173,8 @@ ENTRIES: tuple[Formula, ...] = (
         r"[2, 20, 3, 1],\ \alpha = 0.3",
         ("scratch.regularization.model",),
         ("torch_ref.regularization.train_step", "torch_ref.regularization.DropoutNet"),
-        (f"{T_REG}::test_model_first_step_parity", f"{T_RES}::test_course_regularization"),
+        (f"{T_REG}::test_model_first_step_parity", f"{T_RES}::test_course_regularization",
+         "parity_tests/test_course2_engine.py::test_regularization"),
         torch_ops=("torch.optim.SGD",),
         marks=("grads = backward_propagation_with_regularization(X, Y, cache, lambd)",),
         note="One iteration of the course's model equals one torch train_step from the same "

@@ -131,7 +131,9 @@ CHAR_RNN_ENTRIES: tuple[Formula, ...] = (
         ("scratch.char_rnn.model", "scratch.char_rnn.smooth", "scratch.char_rnn.get_initial_loss",
          "scratch.char_rnn.load_dinos", "scratch.char_rnn.build_example"),
         ("torch_ref.char_rnn.train_step",),
-        (f"{T_CR}::test_consecutive_steps_parity", f"{T_CC}::test_dinosaurus_island_trace"),
+        (f"{T_CR}::test_consecutive_steps_parity", f"{T_CC}::test_dinosaurus_island_trace",
+         "parity_tests/test_char_rnn_engine.py::test_lockstep_parity",
+         "parity_tests/test_char_rnn_engine.py::test_engine_numpy_side_reproduces_the_published_trace"),
         torch_ops=("torch.optim.SGD",),
         note="The course's model loops itself; the torch twin is a single step, run over "
              "the same names by the engine. The printed loss (every 1000 iterations) "

@@ -48,11 +48,14 @@ def add_parser(subparsers):
     p = subparsers.add_parser(
         "train", help="train the NumPy and/or the PyTorch implementation",
         description="Train scratch (NumPy) and/or torch_ref (PyTorch) on planar, cat, MNIST "
-                    "(course 1) or circles, football, moons (course 2). With --impl both they "
-                    "start from the same weights and run in lockstep.")
+                    "(course 1; --model cnn: course 4), circles, football, moons (course 2) or "
+                    "dinos (course 5). With --impl both they start from the same weights and "
+                    "run in lockstep.")
     p.add_argument("--impl", choices=("numpy", "torch", "both"), default="both",
                    help="which implementation to train (default: both, in lockstep)")
-    p.add_argument("--dataset", choices=DATASETS, required=True)
+    p.add_argument("--dataset", choices=DATASETS + ("dinos",), required=True,
+                   help="dinos: course 5's character-level RNN on the dinosaur names (its "
+                        "own options: --iterations, --lr, --seed, --names, --save)")
     p.add_argument("--model", choices=("mlp", "cnn"), default="mlp",
                    help="mlp (default: the course-1 network of the data set) or cnn (MNIST only: "
                         "conv-relu-maxpool x 2 -> softmax, course 4)")
@@ -97,6 +100,9 @@ def add_parser(subparsers):
                         "else ./data)")
     train_course2.add_arguments(p)
     p.set_defaults(func=run)
+    from dl_parity.commands.dinos import add_dinos_arguments
+
+    add_dinos_arguments(p)
     return p
 
 
@@ -122,6 +128,10 @@ def default_threads(impl: str) -> int:
 
 
 def run(args) -> int:
+    if args.dataset == "dinos":
+        from dl_parity.commands.dinos import run_dinos
+
+        return run_dinos(args)
     if args.threads is None:
         args.threads = default_threads(args.impl)
     positive("--threads", args.threads)
