@@ -93,10 +93,8 @@ def run_dinos(args) -> int:
 
 
 def _run(args) -> int:
-    from dl_parity.callbacks import Progress
-    from dl_parity.engine import Diverged, run
     from dl_parity.models.char_rnn import (COURSE_EVERY, COURSE_NAMES, COURSE_WEIGHT_SEED,
-                                           CharRNN, CourseNames, SmoothedLoss)
+                                           CharRNN, CourseNames)
     from scratch.char_rnn import load_dinos
 
     impls = ["numpy", "torch"] if args.impl == "both" else [args.impl]
@@ -119,6 +117,12 @@ def _run(args) -> int:
     sides = [model.side(impl, initial, dtype, device) for impl in impls]
     vocabulary = "".join(ix_to_char[i] for i in range(len(ix_to_char)))
 
+    _print_plan(impls, source, char_to_ix, model, seed, iterations, dtype, device, save)
+    return _train(args, sides, source, char_to_ix, ix_to_char, every, dino_names, vocabulary,
+                  dtype, iterations, impls, save)
+
+
+def _print_plan(impls, source, char_to_ix, model, seed, iterations, dtype, device, save) -> None:
     who = " and ".join(impls) + (" in lockstep" if len(impls) == 2 else "")
     print(f"dl-parity train: {who} on dinos ({len(source.examples)} names, "
           f"{len(char_to_ix)} characters)")
@@ -131,6 +135,14 @@ def _run(args) -> int:
         print(f"  save    {save} ({impls[0]}'s parameters, at every log line)")
     print()
     print(_header(impls), flush=True)
+
+
+def _train(args, sides, source, char_to_ix, ix_to_char, every, dino_names, vocabulary, dtype,
+           iterations, impls, save) -> int:
+    """The engine with the smoothed-loss report, the progress bar and the checkpoints."""
+    from dl_parity.callbacks import Progress
+    from dl_parity.engine import Diverged, run
+    from dl_parity.models.char_rnn import COURSE_NAMES, SmoothedLoss
 
     progress = Progress(iterations, "it", getattr(args, "quiet", False))
     saved: list[int] = []
