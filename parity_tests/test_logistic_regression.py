@@ -21,9 +21,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 from torch import nn
 
+from dl_parity.engine import FullBatch
+from dl_parity.models.mlp import MLP
+from parity_tests._sensitivity import torch_trajectory
 from parity_tests._tolerances import steps_of_layers, tolerance
 from scratch import logistic_regression as lr
-from torch_ref import LogisticRegression, train_step
+from torch_ref import LogisticRegression
 
 DTYPES = [np.float64, np.float32]
 TORCH_DTYPE = {np.float64: torch.float64, np.float32: torch.float32}
@@ -101,22 +104,22 @@ def test_propagate_loops_parity(device, parity, dtype, data):
 def test_training_parity(device, parity, dtype, data):
     # 100 gradient-descent steps from the same w, b: the same cost before, and the
     # same w, b after, every step. scratch: propagate then w := w - alpha dw,
-    # b := b - alpha db, as optimize does; torch: torch_ref.train_step with SGD.
+    # b := b - alpha db, as optimize does (one course step at a time, to read every w, b);
+    # torch: a one-layer network (W1 = w^T, b1 = b) alone in the engine, train_step + SGD.
     w0, b0, X, Y = data.draw(logistic_problem(dtype))
     learning_rate = data.draw(st.sampled_from([0.01, 0.1, 0.5]), label="learning_rate")
-    model = torch_model(w0, b0, device)
-    optimizer = torch.optim.SGD(model.parameters(), lr=learning_rate)
-    X_t, Y_t = torch.tensor(X.T, device=device), torch.tensor(Y.T, device=device)
     w, b = w0, b0
-    costs, ws, bs, costs_t, ws_t, bs_t = [], [], [], [], [], []
+    costs, ws, bs = [], [], []
     for _ in range(NUM_STEPS):
         grads, cost = lr.propagate(w, b, X, Y)
         w = w - learning_rate * grads["dw"]
         b = b - learning_rate * grads["db"]
         costs.append(cost), ws.append(w), bs.append(b)
-        costs_t.append(train_step(model, optimizer, X_t, Y_t).item())
-        p = model.course_parameters()
-        ws_t.append(p["w"]), bs_t.append(p["b"])
+    costs_t, after_t = torch_trajectory(
+        MLP((X.shape[0], 1)), {"W1": w0.T, "b1": np.full((1, 1), b0, dtype=np.dtype(dtype))},
+        dtype, device, learning_rate, FullBatch(X, Y, NUM_STEPS))
+    ws_t = [p["W1"].T for p in after_t]
+    bs_t = [p["b1"][0, 0] for p in after_t]
     # the loop above is optimize's loop: the same final w, b, bit for bit
     params, _, _ = lr.optimize(w0, b0, X, Y, NUM_STEPS, learning_rate)
     np.testing.assert_array_equal(params["w"], w)
