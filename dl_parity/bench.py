@@ -1,5 +1,7 @@
 """Training-step benchmarks: the NumPy fast path (:class:`scratch.fast_nn.MLP`) beside
-PyTorch (:class:`torch_ref.models.DeepNet` + autograd + ``torch.optim.SGD``).
+PyTorch (:class:`torch_ref.models.DeepNet` + autograd + ``torch.optim.SGD``), and the
+course-4 CNN (:class:`scratch.fast_conv.CNN` beside :class:`torch_ref.cnn.CNN` stepped
+by ``torch_ref.train.train_step``; workload ``mnist-cnn-64``).
 
 What is timed: one training step = forward + cost + backward + update, on one batch
 that stays in memory (synthetic data of the workload's shapes). Each implementation
@@ -11,12 +13,16 @@ Figures per (workload, implementation, device, dtype):
 - step time (median), samples/s = m / step, MNIST epoch = 60000 / samples/s;
 - GFLOP/s from the analytic count: per layer 2 m n[l] n[l-1] forward and twice that
   backward (the count includes dA[0] = W[1]^T dZ[1], which neither side computes);
+  the CNN's: its three im2col GEMMs, 2 m (n_H n_W)(f f c_prev) c per conv and
+  2 m n_flat n_y for the FC layer, forward, weight gradient and input gradient
+  (:meth:`ConvWorkload.flops`: 304.1 MFLOP a step at m = 64, 284.0 without conv 1's dA[0]);
 - that as a fraction of the peak GEMM rate measured in the same run (a large
   square matmul of the same dtype on the same threads; the best of NumPy and torch);
 - peak memory: NumPy, the growth of the resident set (VmHWM) of a fresh process
   that builds the batch and the model and trains; CUDA, torch.cuda.max_memory_allocated
   above what was allocated before; beside it the theoretical minimum
-  (:func:`scratch.fast_nn.theoretical_memory`).
+  (:func:`scratch.fast_nn.theoretical_memory`; the CNN's
+  :meth:`scratch.fast_conv.CNN.theoretical_memory`, which leaves out the im2col matrices).
 
 Thread counts: ``run(threads=[1, 2, 16])`` makes one full pass per count, with
 ``torch.set_num_threads(n)`` and NumPy's BLAS limited to n (threadpoolctl); within that
@@ -55,6 +61,8 @@ class Workload:
     learning_rate: float
     about: str
 
+    kind = "mlp"
+
     def flops(self) -> int:
         """2 m n[l] n[l-1] per layer forward, twice that backward: 6 m sum n[l] n[l-1]."""
         dims = self.layer_dims
@@ -64,6 +72,57 @@ class Workload:
         """The GEMM FLOPs a step needs: :meth:`flops` less dA[0] = W[1]^T dZ[1]
         (2 m n[1] n[0]), which nothing uses and neither implementation computes."""
         return self.flops() - 2 * self.m * self.layer_dims[0] * self.layer_dims[1]
+
+
+@dataclasses.dataclass(frozen=True)
+class ConvWorkload:
+    """The course-4 CNN (:class:`scratch.fast_conv.CNN` beside :class:`torch_ref.cnn.CNN`):
+    conv f x f x c1 ("same", stride 1) -> ReLU -> max pool -> conv f x f x c2 -> ReLU ->
+    max pool -> FC n_y (softmax), on a batch of m images."""
+    name: str
+    m: int
+    learning_rate: float
+    about: str
+    image_shape: tuple = (28, 28, 1)
+    channels: tuple = (8, 16)
+    f: int = 5
+    n_y: int = 10
+    pool: int = 2
+
+    kind = "cnn"
+    output = "softmax"
+    layer_dims = None
+
+    def products(self) -> list:
+        """(rows, inner, cols) of the three forward GEMMs, per example: conv l is
+        (n_H n_W) x (f f c_prev) x c_l (im2col), the FC layer 1 x n_flat x n_y."""
+        n_H, n_W, c = self.image_shape
+        out = []
+        for c_next in self.channels:              # "same" conv (stride 1), then the pool
+            out.append((n_H * n_W, self.f * self.f * c, c_next))
+            n_H, n_W, c = n_H // self.pool, n_W // self.pool, c_next
+        out.append((1, n_H * n_W * c, self.n_y))
+        return out
+
+    def flops(self) -> int:
+        """Each forward GEMM, 2 m rows inner cols, three times: the forward product, the
+        weight gradient (dW = cols^T dZ) and the input gradient (dcols = dZ W^T); the count
+        includes conv 1's dA[0], which neither side computes. ReLU, pooling, im2col and the
+        softmax are not counted (memory traffic, no GEMM)."""
+        return 3 * self._forward()
+
+    def flops_needed(self) -> int:
+        """:meth:`flops` less conv 1's input gradient (nothing uses dA[0] = dX)."""
+        rows, inner, cols = self.products()[0]
+        return self.flops() - 2 * self.m * rows * inner * cols
+
+    def _forward(self) -> int:
+        return 2 * self.m * sum(r * k * c for r, k, c in self.products())
+
+    def describe(self) -> str:
+        c1, c2 = self.channels
+        return (f"{'x'.join(map(str, self.image_shape))} -> conv {self.f}x{self.f}x{c1} -> "
+                f"pool -> conv {self.f}x{self.f}x{c2} -> pool -> {self.n_y}")
 
 
 WORKLOADS = {
@@ -77,16 +136,25 @@ WORKLOADS = {
                            "MNIST MLP, batch 4096"),
     "planar": Workload("planar", (2, 4, 1), 400, "tanh", "sigmoid", 1.2,
                        "planar 2-4-1 tanh (per-call overhead)"),
+    "mnist-cnn-64": ConvWorkload("mnist-cnn-64", 64, 0.1,
+                                 "MNIST CNN (course 4), batch 64"),
 }
 
 
 # ----------------------------------------------------------------------------- data and models
+def _shape(w):
+    """(n_x, n_y) of a workload's batch columns (X (n_x, m), Y (n_y, m))."""
+    if w.kind == "cnn":
+        return int(np.prod(w.image_shape)), w.n_y
+    return w.layer_dims[0], w.layer_dims[-1]
+
+
 def synthetic_batch(w: Workload, dtype, seed=0):
     """X (n[0], m) uniform in [0, 1) (like pixel intensities); Y (n[L], m): 0/1 labels
     (sigmoid) or one-hot columns (softmax). Drawn straight in ``dtype``: no float64 copy."""
     rng = np.random.default_rng(seed)
-    X = rng.random((w.layer_dims[0], w.m), dtype=np.dtype(dtype).type)
-    n_y = w.layer_dims[-1]
+    n_x, n_y = _shape(w)
+    X = rng.random((n_x, w.m), dtype=np.dtype(dtype).type)
     labels = rng.integers(0, n_y if w.output == "softmax" else 2, size=w.m)
     Y = np.zeros((n_y, w.m), dtype)
     if w.output == "softmax":
@@ -97,17 +165,33 @@ def synthetic_batch(w: Workload, dtype, seed=0):
 
 
 def initial_parameters(w: Workload, dtype):
-    """The course application's initialisation (seed 1, W[l] = randn / sqrt(n[l-1]))."""
+    """The course application's initialisation (seed 1, W[l] = randn / sqrt(n[l-1]));
+    the CNN's He initialisation (scratch.fast_conv.initialize_parameters_cnn, seed 1)."""
+    if w.kind == "cnn":
+        from scratch.fast_conv import initialize_parameters_cnn
+        p = initialize_parameters_cnn(w.image_shape, w.channels, w.f, w.n_y, w.pool, seed=1)
+        return {k: v.astype(dtype) for k, v in p.items()}
     from scratch.deep_nn import initialize_parameters_scaled
     p = initialize_parameters_scaled(list(w.layer_dims), seed=1)
     return {k: v.astype(dtype) for k, v in p.items()}
 
 
-def numpy_step(w: Workload, dtype):
-    """A closure running one step of :class:`scratch.fast_nn.MLP`."""
+def numpy_net(w: Workload, dtype):
+    """The NumPy fast path of a workload: :class:`scratch.fast_nn.MLP` or
+    :class:`scratch.fast_conv.CNN` (max-pool ties to the first maximum, as the training)."""
+    if w.kind == "cnn":
+        from scratch.fast_conv import CNN
+        return CNN(initial_parameters(w, dtype), w.image_shape, pool=w.pool,
+                   dtype=np.dtype(dtype))
     from scratch.fast_nn import MLP
+    return MLP(initial_parameters(w, dtype), w.hidden, w.output)
+
+
+def numpy_step(w: Workload, dtype):
+    """A closure running one step (forward, cost, backward, update) of :func:`numpy_net`,
+    on X in the course's columns (the CNN turns them into NHWC images, as in training)."""
     X, Y, _ = synthetic_batch(w, dtype)
-    net = MLP(initial_parameters(w, dtype), w.hidden, w.output)
+    net = numpy_net(w, dtype)
     return lambda: net.step(X, Y, w.learning_rate)
 
 
@@ -154,6 +238,8 @@ def torch_step(w: Workload, dtype, device="cpu"):
     tdtype = getattr(torch, dtype)
     X, Y, labels = synthetic_batch(w, dtype)
     params = initial_parameters(w, dtype)
+    if w.kind == "cnn":
+        return _torch_cnn_step(w, X, labels, params, tdtype, device)
     softmax = w.output == "softmax" and torch_softmax_available()
     if softmax:
         model = DeepNet.from_course_parameters(params, w.hidden, device=device, dtype=tdtype,
@@ -178,6 +264,37 @@ def torch_step(w: Workload, dtype, device="cpu"):
         return cost.detach()
     step.softmax = softmax
     return step
+
+
+def _torch_cnn_step(w, X, labels, params, tdtype, device):
+    """torch_ref.cnn.CNN loaded with the course's dict, nn.CrossEntropyLoss on its logits,
+    torch.optim.SGD, one torch_ref.train.train_step per call; the batch in NCHW on device."""
+    import torch
+    from torch import nn
+
+    from torch_ref.cnn import CNN, columns_to_nchw
+    from torch_ref.train import train_step
+    model = CNN.from_course_parameters(params, w.image_shape, pool=w.pool, device=device,
+                                       dtype=tdtype)
+    Xt = columns_to_nchw(X, w.image_shape).to(device)
+    yt = torch.from_numpy(labels).to(device)
+    criterion = nn.CrossEntropyLoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=w.learning_rate)
+
+    def step():
+        return train_step(model, optimizer, Xt, yt, criterion)
+    step.softmax = True
+    return step
+
+
+def minimum_memory(w, dtype) -> int:
+    """The theoretical minimum of one training step's memory (bytes):
+    :func:`scratch.fast_nn.theoretical_memory` (MLP) or
+    :meth:`scratch.fast_conv.CNN.theoretical_memory` (CNN)."""
+    if w.kind == "cnn":
+        return numpy_net(w, dtype).theoretical_memory(w.m)
+    from scratch.fast_nn import theoretical_memory
+    return theoretical_memory(w.layer_dims, w.m, dtype)
 
 
 # ----------------------------------------------------------------------------- timing
@@ -265,6 +382,10 @@ def memory_probe(name: str, dtype: str, threads: int, steps: int) -> dict:
         tiny = WORKLOADS["planar"]
         X, Y, _ = synthetic_batch(tiny, dtype)
         MLP(initial_parameters(tiny, dtype), "relu", w.output).step(X, Y, 0.1)
+        if w.kind == "cnn":      # and the CNN's code, on one image
+            one = dataclasses.replace(w, m=1)
+            X, Y, _ = synthetic_batch(one, dtype)
+            numpy_net(one, dtype).step(X, Y, 0.1)
         a = np.ones((256, 256), dtype)
         np.dot(a, a)
         del a, X, Y
@@ -276,7 +397,7 @@ def memory_probe(name: str, dtype: str, threads: int, steps: int) -> dict:
             how = "VmHWM (not reset: clear_refs refused)"
         base = _status_kib("VmRSS")
         X, Y, _ = synthetic_batch(w, dtype)
-        net = MLP(initial_parameters(w, dtype), w.hidden, w.output)
+        net = numpy_net(w, dtype)
         for _ in range(steps):
             net.step(X, Y, w.learning_rate)
         peak = _status_kib("VmHWM")
@@ -383,19 +504,18 @@ def run(workloads=None, quick=False, threads=None, log=print, with_course=True) 
 def _run_cpu(report, names, threads, peak, quick, repeats, target_s, gemm_n, with_course,
              probe_memory, log):
     """Every workload and dtype on ``threads`` threads: rows and ratios into ``report``."""
-    from scratch.fast_nn import theoretical_memory
     first_row = len(report["results"])
     measure_peak_gemm(peak, gemm_n, log, threads)
     for name in names:
         w = WORKLOADS[name]
         for dtype in DTYPES:
             steps = {"numpy": numpy_step(w, dtype), "torch": torch_step(w, dtype)}
-            if with_course and not quick:
-                steps["numpy-course"] = course_step(w, dtype)
+            if with_course and not quick and w.kind == "mlp":   # the CNN's course loops:
+                steps["numpy-course"] = course_step(w, dtype)      # minutes a step
             times, counts = time_interleaved(steps, repeats, target_s)
             mem = (numpy_memory(name, dtype, threads, steps=3 if quick else 10)
                    if probe_memory else {"growth_bytes": None, "how": "not probed (--quick)"})
-            minimum = theoretical_memory(w.layer_dims, w.m, dtype)
+            minimum = minimum_memory(w, dtype)
             for impl, ts in times.items():
                 row = _row(w, impl, "cpu", dtype, ts, counts[impl])
                 row["threads"] = threads
@@ -436,7 +556,8 @@ def _row(w, impl, device, dtype, ts, steps_per_run, peak=None):
     step = statistics.median(ts)
     gflops = w.flops() / step / 1e9
     return {"workload": w.name, "implementation": impl, "device": device, "dtype": dtype,
-            "layer_dims": list(w.layer_dims), "m": w.m, "step_s": step,
+            "layer_dims": None if w.layer_dims is None else list(w.layer_dims),
+            "model": w.describe() if w.kind == "cnn" else None, "m": w.m, "step_s": step,
             "step_s_runs": ts, "steps_per_run": steps_per_run,
             "samples_per_s": w.m / step,
             "epoch_s": MNIST_EPOCH * step / w.m if w.name.startswith("mnist") else None,
@@ -486,10 +607,9 @@ def run_cuda(names, repeats, target_s, log) -> dict:
             times, counts = time_interleaved({"torch": step}, repeats, target_s,
                                              {"torch": sync})
             row = _row(w, "torch", "cuda", dtype, times["torch"], counts["torch"], peak[dtype])
-            from scratch.fast_nn import theoretical_memory
             row.update(memory_bytes=torch.cuda.max_memory_allocated() - base,
                        memory_how="torch.cuda.max_memory_allocated",
-                       memory_min_bytes=theoretical_memory(w.layer_dims, w.m, dtype),
+                       memory_min_bytes=minimum_memory(w, dtype),
                        launch_floor_s=launch_s,
                        launches_equivalent=row["step_s"] / launch_s)
             rows.append(row)
@@ -499,6 +619,17 @@ def run_cuda(names, repeats, target_s, log) -> dict:
 
 
 # ----------------------------------------------------------------------------- output
+def _cnn_note(w) -> str:
+    (p1, k1, c1), (p2, k2, c2), (_, k3, c3) = w.products()
+    return (f"{w.name}: {w.describe()}, m = {w.m}; NumPy scratch.fast_conv.CNN.step (im2col "
+            f"GEMMs) vs torch_ref.cnn.CNN + CrossEntropyLoss + SGD (train_step). GFLOP/s from "
+            f"the GEMMs only, 3 x forward = 3 x 2 m ({p1}x{k1}x{c1} + {p2}x{k2}x{c2} + "
+            f"{k3}x{c3}) = {w.flops() / 1e6:.1f} MFLOP a step; needed (no dA[0] of conv 1): "
+            f"{w.flops_needed() / 1e6:.1f} MFLOP. Min mem: CNN.theoretical_memory (parameters "
+            f"+ gradients + X, A1, P1, A2, P2, A3, Y; not the im2col matrices).")
+
+
+
 def _fmt(x, spec, scale=1.0):
     return "-" if x is None else format(x * scale, spec)
 
@@ -544,11 +675,16 @@ def to_markdown(report: dict) -> str:
         for q in report["ratios"]:
             if q.get("threads", n) == n:
                 lines.append(f"| {q['workload']} | {q['dtype']} | {q['numpy_over_torch']:.2f} |")
-    lines += ["", "GFLOP/s: analytic 6 m sum n[l] n[l-1] per step (includes dA[0], which neither "
+    lines += ["", "GFLOP/s (MLP workloads): analytic 6 m sum n[l] n[l-1] per step (includes dA[0], which neither "
               "side computes); % peak: of the best large GEMM above on the row's threads (the best of all probes); "
               "% peak, needed: the same without dA[0]'s 2 m n[1] n[0]. Peak memory: NumPy, RSS "
               "growth of a fresh process (batch + model + training); min = parameters + "
               "gradients + A[0..L] + Y of one batch."]
+    cnns = {r["workload"] for r in report["results"] if r.get("model")}
+    for name in sorted(cnns):
+        w = WORKLOADS.get(name)
+        if w is not None and w.kind == "cnn":
+            lines.append(_cnn_note(w))
     if not meta.get("torch_softmax", True):
         lines.append("note: torch_ref.DeepNet has no softmax output here; the MNIST torch rows "
                      "use sigmoid + BCELoss.")

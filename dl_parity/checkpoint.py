@@ -16,6 +16,13 @@ Every entry is a plain array (strings as NumPy unicode scalars), so the file loa
 ``np.load(path, allow_pickle=False)``: opening a checkpoint never runs code from it.
 The torch side loads the same dict with ``DeepNet.load_course_parameters``.
 
+MLP checkpoints carry no ``model`` entry; the other kinds do, and have their own
+modules: ``model = "cnn"`` (:mod:`dl_parity.checkpoint_cnn`, the course-4 CNN) and
+``model = "char_rnn"`` (:mod:`dl_parity.checkpoint_char`). :func:`checkpoint_model` tells
+them apart; :func:`save_run_checkpoint` writes the kind a training run's model needs. All
+kinds share this module's reading (:func:`read_arrays`) and writing
+(:func:`write_atomically`).
+
 Writes are atomic: the arrays go to a temporary file in the target's directory, which is
 flushed to disk and then renamed over the target with ``os.replace``. A reader sees the
 old file or the new one, never half of one, and a run that stops early leaves the last
@@ -35,6 +42,10 @@ import numpy as np
 META_KEYS = ("layer_dims", "hidden_activation", "output_activation", "dataset", "dtype",
              "impl", "step")
 FLOAT_DTYPES = ("float64", "float32")
+MODEL = "mlp"
+#: the other kinds of checkpoint and what reads them
+OTHER_MODELS = {"cnn": "dl_parity.checkpoint_cnn; dl-parity evaluate reads it",
+                "char_rnn": "dl_parity.checkpoint_char; dl-parity sample reads it"}
 
 
 class CheckpointError(ValueError):
@@ -79,6 +90,18 @@ def save_checkpoint(path, ckpt: Checkpoint) -> Path:
         impl=np.str_(ckpt.impl),
         step=np.int64(ckpt.step),
     )
+    return write_atomically(path, arrays)
+
+
+def write_atomically(path, arrays: Mapping[str, np.ndarray]) -> Path:
+    """``np.savez(path, **arrays)``, atomically: a temporary file in the target's folder,
+    flushed to disk, then ``os.replace``d over ``path`` (every checkpoint kind writes so).
+
+    Raises:
+        CheckpointError: the folder does not exist. Anything the write raises (a full
+            disk, ...) propagates after the temporary file is removed; ``path`` is untouched.
+    """
+    path = Path(path)
     directory = path.parent if str(path.parent) else Path(".")
     if not directory.is_dir():
         raise CheckpointError(f"cannot save the checkpoint to {path}: the folder {directory} "
@@ -117,24 +140,12 @@ def load_checkpoint(path, layer_dims=None) -> Checkpoint:
             keys, shapes that do not chain or do not fit ``layer_dims``, NaN or inf.
     """
     path = Path(path)
-    if not path.is_file():
-        raise CheckpointError(f"checkpoint not found: {path}")
-    try:
-        npz = np.load(path, allow_pickle=False)
-        if not isinstance(npz, np.lib.npyio.NpzFile):
-            raise CheckpointError(f"{path}: not a checkpoint: expected an .npz archive of "
-                                  f"W1, b1, ... and {', '.join(META_KEYS)}, got a single "
-                                  f"array (.npy)")
-        with npz:
-            data = {k: npz[k] for k in npz.files}
-    except CheckpointError:
-        raise
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError) as exc:
-        # np.load: ValueError for pickled data or an unknown format, OSError/EOFError for
-        # unreadable or truncated files, BadZipFile for a damaged archive
-        raise CheckpointError(f"{path}: not a dl-parity checkpoint (an .npz archive of the "
-                              f"course's parameters W1, b1, ... loadable without pickle): "
-                              f"{type(exc).__name__}: {exc}") from None
+    data = read_arrays(path, f"W1, b1, ... and {', '.join(META_KEYS)}",
+                       "the course's parameters W1, b1, ...")
+    tag = model_tag(data)
+    if tag != MODEL:
+        raise CheckpointError(f"{path}: not an MLP checkpoint: it holds a {tag} model "
+                              f"({OTHER_MODELS.get(tag, 'an unknown kind')})")
     missing = [k for k in META_KEYS if k not in data]
     if missing:
         raise CheckpointError(f"{path}: not a dl-parity checkpoint: missing "
@@ -155,7 +166,7 @@ def load_checkpoint(path, layer_dims=None) -> Checkpoint:
                 raise CheckpointError(f"{path}: missing {key}; layer_dims {dims} needs W1, b1, "
                                       f"..., W{L}, b{L}")
             parameters[key] = data[key]
-    extra = sorted(k for k in data if k not in parameters and k not in META_KEYS)
+    extra = sorted(k for k in data if k not in parameters and k not in META_KEYS + ("model",))
     if extra:
         raise CheckpointError(f"{path}: unexpected arrays {', '.join(extra)} for layer_dims "
                               f"{dims} (expected W1, b1, ..., W{L}, b{L})")
@@ -174,6 +185,77 @@ def load_checkpoint(path, layer_dims=None) -> Checkpoint:
                       output_activation=str(data["output_activation"]),
                       dataset=str(data["dataset"]), dtype=dtype, impl=str(data["impl"]),
                       step=int(data["step"]))
+
+
+def read_arrays(path, expected: str, contents: str) -> dict[str, np.ndarray]:
+    """Every array of the ``.npz`` archive ``path``, read with ``allow_pickle=False``
+    (opening a checkpoint never runs code from it); every kind of checkpoint reads so.
+
+    Args:
+        expected: what the archive should hold, for the message about a single ``.npy``.
+        contents: what a checkpoint holds, for the message about an unreadable file.
+    Raises:
+        CheckpointError: missing file, a single array, pickled content, not an archive.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"checkpoint not found: {path}")
+    try:
+        npz = np.load(path, allow_pickle=False)
+        if not isinstance(npz, np.lib.npyio.NpzFile):
+            raise CheckpointError(f"{path}: not a checkpoint: expected an .npz archive of "
+                                  f"{expected}, got a single array (.npy)")
+        with npz:
+            return {k: npz[k] for k in npz.files}
+    except CheckpointError:
+        raise
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError) as exc:
+        # np.load: ValueError for pickled data or an unknown format, OSError/EOFError for
+        # unreadable or truncated files, BadZipFile for a damaged archive
+        raise CheckpointError(f"{path}: not a dl-parity checkpoint (an .npz archive of "
+                              f"{contents} loadable without pickle): "
+                              f"{type(exc).__name__}: {exc}") from None
+
+
+def model_tag(data: Mapping[str, np.ndarray]) -> str:
+    """The ``model`` entry of a checkpoint's arrays: "cnn", "char_rnn", ...; "mlp" where
+    there is none (MLP checkpoints carry no tag: their keys are W1..WL and META_KEYS)."""
+    if "model" not in data:
+        return MODEL
+    tag = data["model"]
+    return str(tag) if tag.ndim == 0 and tag.dtype.kind == "U" else repr(tag.tolist())
+
+
+def checkpoint_model(path) -> str:
+    """Which model a checkpoint file holds ("mlp", "cnn", "char_rnn"), read from its
+    ``model`` entry alone. Raises CheckpointError as :func:`read_arrays`."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"checkpoint not found: {path}")
+    try:
+        npz = np.load(path, allow_pickle=False)
+        if not isinstance(npz, np.lib.npyio.NpzFile):
+            return MODEL                 # load_checkpoint gives the full message
+        with npz:
+            return model_tag({"model": npz["model"]} if "model" in npz.files else {})
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError):
+        return MODEL                     # unreadable: load_checkpoint says why
+
+
+def save_run_checkpoint(path, plan, side, steps: int) -> Path:
+    """The train command's save hook: ``side``'s parameters after ``steps`` gradient steps
+    of ``plan`` (a :class:`dl_parity.training.Plan`), as the checkpoint of the plan's model:
+    :mod:`dl_parity.checkpoint_cnn`'s for the CNN, this module's for an MLP."""
+    model = plan.model
+    if getattr(model, "name", MODEL) == "cnn":
+        from dl_parity.checkpoint_cnn import CNNCheckpoint, save_cnn_checkpoint
+
+        return save_cnn_checkpoint(path, CNNCheckpoint(
+            side.course_parameters(), tuple(model.image_shape), plan.dataset, plan.dtype,
+            side.name, step=steps))
+    return save_checkpoint(path, Checkpoint(side.course_parameters(), list(model.layer_dims),
+                                            model.hidden_activation, model.output_activation,
+                                            plan.dataset, plan.dtype, side.name, step=steps))
 
 
 def _check_parameters(parameters: Mapping[str, np.ndarray], dims: list[int], where: str):

@@ -22,15 +22,12 @@ old file or the new one, never half of one.
 """
 from __future__ import annotations
 
-import os
-import tempfile
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from dl_parity.checkpoint import FLOAT_DTYPES, CheckpointError
+from dl_parity.checkpoint import FLOAT_DTYPES, CheckpointError, read_arrays, write_atomically
 
 MODEL = "char_rnn"
 PARAMETER_KEYS = ("Wax", "Waa", "Wya", "b", "by")
@@ -72,27 +69,7 @@ def save_char_checkpoint(path, ckpt: CharCheckpoint) -> Path:
     arrays.update(model=np.str_(MODEL), vocabulary=np.str_(ckpt.vocabulary),
                   dataset=np.str_(ckpt.dataset), dtype=np.str_(ckpt.dtype),
                   impl=np.str_(ckpt.impl), step=np.int64(ckpt.step))
-    directory = path.parent if str(path.parent) else Path(".")
-    if not directory.is_dir():
-        raise CheckpointError(f"cannot save the checkpoint to {path}: the folder {directory} "
-                              f"does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    try:
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)          # mkstemp makes 0600; give a normal file's mode
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)             # a file object: savez adds no ".npz"
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    return path
+    return write_atomically(path, arrays)
 
 
 def load_char_checkpoint(path) -> CharCheckpoint:
@@ -104,21 +81,8 @@ def load_char_checkpoint(path) -> CharCheckpoint:
             do not chain or do not fit the vocabulary, non-float arrays, NaN or inf.
     """
     path = Path(path)
-    if not path.is_file():
-        raise CheckpointError(f"checkpoint not found: {path}")
-    try:
-        npz = np.load(path, allow_pickle=False)
-        if not isinstance(npz, np.lib.npyio.NpzFile):
-            raise CheckpointError(f"{path}: not a char-RNN checkpoint: expected an .npz "
-                                  f"archive of {', '.join(PARAMETER_KEYS)} and "
-                                  f"{', '.join(META_KEYS)}, got a single array (.npy)")
-        with npz:
-            data = {k: npz[k] for k in npz.files}
-    except CheckpointError:
-        raise
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError) as exc:
-        raise CheckpointError(f"{path}: not a dl-parity checkpoint (an .npz archive loadable "
-                              f"without pickle): {type(exc).__name__}: {exc}") from None
+    data = read_arrays(path, f"{', '.join(PARAMETER_KEYS)} and {', '.join(META_KEYS)}",
+                       "a char-RNN's Wax, Waa, Wya, b, by")
     if "model" not in data or str(data["model"]) != MODEL:
         what = ("an MLP checkpoint (W1, b1, ...; see dl-parity evaluate)"
                 if "layer_dims" in data else f"keys {', '.join(sorted(data))}")

@@ -114,3 +114,54 @@ def test_bench_json_in_missing_folder_is_refused_before_running(tmp_path, capsys
     assert main(["bench", "--quick", "--json", str(path)]) == 2
     assert "--json: expected a path in an existing folder" in capsys.readouterr().err
     assert not path.exists() and not (tmp_path / "no").exists()
+
+
+# ----------------------------------------------------------------------------- the CNN
+def test_cnn_workload_flops_and_first_step_agree():
+    """The CNN workload's analytic count, and its two step closures start from the same
+    dict on the same batch: the first step's cost (before any update) agrees."""
+    from dl_parity import bench
+    w = bench.WORKLOADS["mnist-cnn-64"]
+    # per image: conv 1 784 x 25 x 8, conv 2 196 x 200 x 16, FC 784 x 10 = 791840 products
+    assert w.products() == [(784, 25, 8), (196, 200, 16), (1, 784, 10)]
+    assert w.flops() == 3 * 2 * 64 * 791840 == 304_066_560
+    assert w.flops_needed() == w.flops() - 2 * 64 * 784 * 25 * 8 == 283_996_160
+    assert bench.minimum_memory(w, "float32") == \
+        4 * (2 * (200 + 8 + 3200 + 16 + 7840 + 10)
+             + 64 * (784 + 28 * 28 * 8 + 14 * 14 * 8 + 14 * 14 * 16 + 7 * 7 * 16 + 10) + 64 * 10)
+    costs = {impl: float(step(w, "float64")()) for impl, step in
+             (("numpy", bench.numpy_step), ("torch", bench.torch_step))}
+    # float64, one forward pass of a few thousand rounding steps: far inside 1e-10
+    assert costs["torch"] == pytest.approx(costs["numpy"], rel=1e-10)
+    assert 1.0 < costs["numpy"] < 10.0
+
+
+@pytest.mark.slow
+def test_bench_quick_cnn_row_and_ratio(tmp_path):
+    """`dl-parity bench --quick --workload mnist-cnn-64`: four rows (numpy and torch,
+    float32 and float64), the NumPy row's memory beside the minimum, a ratio per dtype,
+    and the note stating the CNN's flop count."""
+    path = tmp_path / "bench.json"
+    proc = subprocess.run(
+        [sys.executable, "-m", "dl_parity.cli", "bench", "--quick", "--threads", "1",
+         "--workload", "mnist-cnn-64", "--json", str(path)],
+        capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    out = proc.stdout
+    for impl in ("numpy", "torch"):
+        for dtype in ("float32", "float64"):
+            assert re.search(rf"^\| mnist-cnn-64 \| {impl} \| cpu \| 1 \| {dtype} \| [\d.]+ \|",
+                             out, re.M), out
+    table = out.split("NumPy / PyTorch CPU step time, 1 thread")[1]
+    assert [re.fullmatch(r"\| mnist-cnn-64 \| (float32|float64) \| \d+\.\d\d \|", row)[1]
+            for row in table.splitlines()[2:4]] == ["float32", "float64"], table
+    assert "304.1 MFLOP a step" in out and "284.0 MFLOP" in out
+    report = json.loads(path.read_text())
+    rows = [r for r in report["results"] if r["device"] == "cpu"]
+    assert len(rows) == 4 and all(ROW_KEYS <= set(r) for r in rows)
+    for r in rows:
+        assert r["flops_per_step"] == 304_066_560 and r["peak_fraction"] > 0
+        assert r["epoch_s"] == pytest.approx(60000 * r["step_s"] / 64)
+        if r["implementation"] == "numpy":
+            assert r["memory_bytes"] is not None and r["memory_min_bytes"] > 0
+    assert all(q["numpy_over_torch"] > 0 for q in report["ratios"])

@@ -205,11 +205,9 @@ def _check_cnn_args(args) -> None:
     if args.dataset != "mnist":
         raise UsageError(f"--model cnn: the CNN reads 28x28 images; use --dataset mnist "
                          f"(got {args.dataset})")
-    for option, value in (("--layers", args.layers), ("--save", args.save)):
-        if value is not None:
-            raise UsageError(f"{option}: not available with --model cnn (its sizes are fixed "
-                             f"by scratch.fast_conv.initialize_parameters_cnn, and checkpoints "
-                             f"hold the MLP's W1..WL only)")
+    if args.layers is not None:
+        raise UsageError("--layers: not available with --model cnn (its sizes are fixed by "
+                         "scratch.fast_conv.initialize_parameters_cnn)")
 
 
 def _print_plan(plan, data, t_load: float, save) -> None:
@@ -284,12 +282,9 @@ def _train(args, plan, data, sides, unit):
 
 
 def _save(path, plan, side, steps: int) -> None:
-    from dl_parity.checkpoint import Checkpoint, save_checkpoint
+    from dl_parity.checkpoint import save_run_checkpoint
 
-    model = plan.model
-    save_checkpoint(path, Checkpoint(side.course_parameters(), list(model.layer_dims),
-                                     model.hidden_activation, model.output_activation,
-                                     plan.dataset, plan.dtype, side.name, step=steps))
+    save_run_checkpoint(path, plan, side, steps)
 
 
 def _summary(args, plan, data, sides, hist, logger, saved, wall, unit) -> None:
