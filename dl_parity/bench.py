@@ -195,29 +195,27 @@ def numpy_step(w: Workload, dtype):
     return lambda: net.step(X, Y, w.learning_rate)
 
 
-def course_step(w: Workload, dtype):
-    """One step of the course form: scratch.deep_nn / scratch.multiclass as they are
-    (new arrays each step), the loop body of ``gradient_descent``."""
-    from scratch import deep_nn
-    from scratch.cost import cross_entropy
-    X, Y, _ = synthetic_batch(w, dtype)
-    state = {"p": initial_parameters(w, dtype)}
-    L = len(w.layer_dims) - 1
-    if w.output == "softmax":
-        from scratch import multiclass as mc
-        forward, cost_of = mc._L_model_forward_multiclass, mc._cost_multiclass
-        backward = mc._L_model_backward_multiclass
-    else:
-        forward, cost_of, backward = deep_nn._L_model_forward, cross_entropy, \
-            deep_nn._L_model_backward
+def engine_side(w: Workload, impl: str, dtype, device="cpu"):
+    """The side the engine trains the workload's model with (:mod:`dl_parity.models`),
+    loaded with the workload's initial dict: the bench times the very step training runs."""
+    from dl_parity.models.cnn import CNN
+    from dl_parity.models.mlp import MLP
+    from dl_parity.models.optim import Optim
 
-    def step():
-        AL, caches = forward(X, state["p"], L, w.hidden)
-        cost = cost_of(AL, Y)
-        grads = backward(AL, Y, caches, w.hidden)
-        state["p"] = deep_nn._update_parameters(state["p"], grads, w.learning_rate, L)
-        return cost
-    return step
+    if w.kind == "cnn":
+        model = CNN(tuple(w.image_shape), tuple(w.channels), w.f, w.n_y)
+    else:
+        model = MLP(tuple(w.layer_dims), w.hidden, w.output)
+    return model.side(impl, initial_parameters(w, dtype), dtype, device, Optim(w.learning_rate))
+
+
+def course_step(w: Workload, dtype):
+    """One step of the course form, as the engine's NumPy side takes it: scratch.deep_nn /
+    scratch.multiclass's forward, cost, backward and update (new arrays each step)."""
+    X, Y, _ = synthetic_batch(w, dtype)
+    side = engine_side(w, "numpy", dtype)
+    batch = side.prepare(X, Y, {})
+    return lambda: side.step(batch)
 
 
 def torch_softmax_available() -> bool:
@@ -228,62 +226,17 @@ def torch_softmax_available() -> bool:
 
 
 def torch_step(w: Workload, dtype, device="cpu"):
-    """A closure running one idiomatic PyTorch step, as ``torch_ref.train.train_epoch``:
-    zero_grad; cost = criterion(output or logits, y); backward; SGD step.
-    Data (torch layout, (m, n[0])) and model live on ``device``."""
-    import torch
-    from torch import nn
-
-    from torch_ref.models import DeepNet
-    tdtype = getattr(torch, dtype)
-    X, Y, labels = synthetic_batch(w, dtype)
-    params = initial_parameters(w, dtype)
-    if w.kind == "cnn":
-        return _torch_cnn_step(w, X, labels, params, tdtype, device)
-    softmax = w.output == "softmax" and torch_softmax_available()
-    if softmax:
-        model = DeepNet.from_course_parameters(params, w.hidden, device=device, dtype=tdtype,
-                                               output="softmax")
-        Xt = torch.from_numpy(X.T.copy()).to(device)
-        yt = torch.from_numpy(labels).to(device)
-        criterion = nn.CrossEntropyLoss()
-        loss_input = model.logits
-    else:   # sigmoid output (and MNIST while DeepNet had no softmax): BCELoss on A[L]
-        model = DeepNet.from_course_parameters(params, w.hidden, device=device, dtype=tdtype)
-        Xt = torch.from_numpy(X.T.copy()).to(device)
-        yt = torch.from_numpy(Y.T.copy()).to(device)
-        criterion = nn.BCELoss()
-        loss_input = model
-    optimizer = torch.optim.SGD(model.parameters(), lr=w.learning_rate)
+    """One step of the engine's torch side (torch_ref.train.train_step: zero_grad; the
+    criterion on the logits or the sigmoid's output; backward; SGD step), the batch already
+    in torch's layout on ``device``. The step returns the cost as a float, as in training
+    (on CUDA that waits for the step to finish)."""
+    X, Y, _ = synthetic_batch(w, dtype)
+    side = engine_side(w, "torch", dtype, device)
+    batch = side.prepare(X, Y, {})
 
     def step():
-        optimizer.zero_grad(set_to_none=True)
-        cost = criterion(loss_input(Xt), yt)
-        cost.backward()
-        optimizer.step()
-        return cost.detach()
-    step.softmax = softmax
-    return step
-
-
-def _torch_cnn_step(w, X, labels, params, tdtype, device):
-    """torch_ref.cnn.CNN loaded with the course's dict, nn.CrossEntropyLoss on its logits,
-    torch.optim.SGD, one torch_ref.train.train_step per call; the batch in NCHW on device."""
-    import torch
-    from torch import nn
-
-    from torch_ref.cnn import CNN, columns_to_nchw
-    from torch_ref.train import train_step
-    model = CNN.from_course_parameters(params, w.image_shape, pool=w.pool, device=device,
-                                       dtype=tdtype)
-    Xt = columns_to_nchw(X, w.image_shape).to(device)
-    yt = torch.from_numpy(labels).to(device)
-    criterion = nn.CrossEntropyLoss()
-    optimizer = torch.optim.SGD(model.parameters(), lr=w.learning_rate)
-
-    def step():
-        return train_step(model, optimizer, Xt, yt, criterion)
-    step.softmax = True
+        return side.step(batch)
+    step.softmax = w.output == "softmax" or w.kind == "cnn"
     return step
 
 
