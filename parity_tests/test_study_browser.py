@@ -52,10 +52,13 @@ def test_study_page_is_built_from_the_code(tmp_path):
     assert "<script" not in page and 'rel="stylesheet"' not in page
     for f in CATALOG:
         assert f'data-formula-id="{f.id}"' in page, f.id
-        # the first line of each function's source, as pygments splits it into tokens
-        first = get_source(f.scratch[0]).code.splitlines()[0]
-        name = first.split("(")[0].split()[-1]
-        assert f'<span class="nf">{name}</span>' in page, (f.id, name)
+        # the def line of each function's source (after any decorator), as pygments
+        # splits it into tokens
+        first = next(line for line in get_source(f.scratch[0]).code.splitlines()
+                     if line.lstrip().startswith(("def ", "class ")))
+        name = re.split(r"[(:]", first)[0].split()[-1]
+        kind = "nc" if first.lstrip().startswith("class ") else "nf"   # pygments' token class
+        assert f'<span class="{kind}">{name}</span>' in page, (f.id, name)
 
 
 # ---------------------------------------------------------------------------- the browser
