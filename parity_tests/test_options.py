@@ -45,11 +45,14 @@ def test_device_option_with_a_path(args):
 
 def test_make_test_runs_pytest_with_the_arguments():
     """The Makefile's test target hands PYTEST_ARGS to `python -m pytest` unchanged."""
-    proc = subprocess.run(["make", "-n", "test", "PYTEST_ARGS=--device cpu"], cwd=ROOT,
-                          capture_output=True, text=True, timeout=60)
+    # --no-print-directory: under `make test` itself this is a recursive make, which would
+    # print "make[1]: Entering directory ..." lines around the commands
+    proc = subprocess.run(["make", "--no-print-directory", "-n", "test",
+                           "PYTEST_ARGS=--device cpu"], cwd=ROOT, capture_output=True, text=True,
+                          timeout=60)
     assert proc.returncode == 0, proc.stderr
-    last = shlex.split(proc.stdout.strip().splitlines()[-1])
-    assert last[-4:] == ["-m", "pytest", "--device", "cpu"], proc.stdout
+    commands = [shlex.split(line) for line in proc.stdout.splitlines() if "pytest" in line]
+    assert commands and commands[-1][-4:] == ["-m", "pytest", "--device", "cpu"], proc.stdout
 
 
 def test_unknown_device_is_refused():
