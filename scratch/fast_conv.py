@@ -28,6 +28,7 @@ because MNIST makes real ties (see its docstring).
 from __future__ import annotations
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 from ._validate_conv import (
     check_array,
@@ -43,13 +44,17 @@ TIES = ("all", "first")
 
 # ----------------------------------------------------------------------------- im2col / col2im
 def _im2col(A_pad, f, stride, n_H, n_W, out=None):
-    """cols (m, n_H, n_W, f, f, n_C_prev): cols[i, h, w, p, q, :] = A_pad[i, s h + p, s w + q, :]."""
+    """cols (m, n_H, n_W, f, f, n_C_prev): cols[i, h, w, p, q, :] = A_pad[i, s h + p, s w + q, :].
+
+    One copy of a strided view of every f x f window (sliding_window_view), rather than f f
+    copies of strided slices: 5x faster for MNIST's second conv (64 x 18 x 18 x 8, f = 5),
+    the same for the first (one channel)."""
     m, _, _, n_C_prev = A_pad.shape
     if out is None:
         out = np.empty((m, n_H, n_W, f, f, n_C_prev), dtype=A_pad.dtype)
-    for p in range(f):
-        for q in range(f):
-            out[:, :, :, p, q, :] = A_pad[:, p:p + stride * n_H:stride, q:q + stride * n_W:stride, :]
+    windows = sliding_window_view(A_pad, (f, f), axis=(1, 2))    # (m, H', W', n_C_prev, f, f)
+    windows = windows[:, :stride * n_H:stride, :stride * n_W:stride]
+    np.copyto(out, windows.transpose(0, 1, 2, 4, 5, 3))
     return out
 
 
