@@ -76,11 +76,7 @@ def save_checkpoint(path, ckpt: Checkpoint) -> Path:
     """
     path = Path(path)
     _check_parameters(ckpt.parameters, ckpt.layer_dims, str(path))
-    arrays = {k: np.asarray(v) for k, v in ckpt.parameters.items()}
-    for key, value in arrays.items():
-        if not np.isfinite(value).all():
-            raise CheckpointError(f"{path}: refusing to save {key}: it holds NaN or inf "
-                                  f"(a diverged model)")
+    arrays = finite_arrays(path, {k: np.asarray(v) for k, v in ckpt.parameters.items()})
     arrays.update(
         layer_dims=np.asarray(ckpt.layer_dims, dtype=np.int64),
         hidden_activation=np.str_(ckpt.hidden_activation),
@@ -91,6 +87,17 @@ def save_checkpoint(path, ckpt: Checkpoint) -> Path:
         step=np.int64(ckpt.step),
     )
     return write_atomically(path, arrays)
+
+
+def finite_arrays(path, parameters) -> dict[str, np.ndarray]:
+    """The parameters as arrays, or CheckpointError naming the first that holds NaN or inf
+    (a diverged model is never saved); every checkpoint kind checks so before writing."""
+    arrays = {k: np.asarray(v) for k, v in parameters.items()}
+    for key, value in arrays.items():
+        if not np.isfinite(value).all():
+            raise CheckpointError(f"{path}: refusing to save {key}: it holds NaN or inf "
+                                  f"(a diverged model)")
+    return arrays
 
 
 def write_atomically(path, arrays: Mapping[str, np.ndarray]) -> Path:

@@ -27,7 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
-from dl_parity.checkpoint import FLOAT_DTYPES, CheckpointError, read_arrays, write_atomically
+from dl_parity.checkpoint import (FLOAT_DTYPES, CheckpointError, finite_arrays, read_arrays,
+                                  write_atomically)
 
 MODEL = "char_rnn"
 PARAMETER_KEYS = ("Wax", "Waa", "Wya", "b", "by")
@@ -61,11 +62,7 @@ def save_char_checkpoint(path, ckpt: CharCheckpoint) -> Path:
     chain, a vocabulary that does not fit them, and NaN or inf (a diverged model)."""
     path = Path(path)
     _check(ckpt.parameters, ckpt.vocabulary, str(path))
-    arrays = {k: np.asarray(ckpt.parameters[k]) for k in PARAMETER_KEYS}
-    for key, value in arrays.items():
-        if not np.isfinite(value).all():
-            raise CheckpointError(f"{path}: refusing to save {key}: it holds NaN or inf "
-                                  f"(a diverged model)")
+    arrays = finite_arrays(path, {k: np.asarray(ckpt.parameters[k]) for k in PARAMETER_KEYS})
     arrays.update(model=np.str_(MODEL), vocabulary=np.str_(ckpt.vocabulary),
                   dataset=np.str_(ckpt.dataset), dtype=np.str_(ckpt.dtype),
                   impl=np.str_(ckpt.impl), step=np.int64(ckpt.step))

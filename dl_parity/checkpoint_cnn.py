@@ -31,8 +31,8 @@ from pathlib import Path
 
 import numpy as np
 
-from dl_parity.checkpoint import (FLOAT_DTYPES, OTHER_MODELS, CheckpointError, model_tag,
-                                  read_arrays, write_atomically)
+from dl_parity.checkpoint import (FLOAT_DTYPES, OTHER_MODELS, CheckpointError, finite_arrays,
+                                  model_tag, read_arrays, write_atomically)
 
 MODEL = "cnn"
 PARAMETER_KEYS = ("W1", "b1", "W2", "b2", "W3", "b3")
@@ -65,11 +65,7 @@ def save_cnn_checkpoint(path, ckpt: CNNCheckpoint) -> Path:
     inf (a diverged model)."""
     path = Path(path)
     image_shape = _check(ckpt.parameters, ckpt.image_shape, str(path))
-    arrays = {k: np.asarray(ckpt.parameters[k]) for k in PARAMETER_KEYS}
-    for key, value in arrays.items():
-        if not np.isfinite(value).all():
-            raise CheckpointError(f"{path}: refusing to save {key}: it holds NaN or inf "
-                                  f"(a diverged model)")
+    arrays = finite_arrays(path, {k: np.asarray(ckpt.parameters[k]) for k in PARAMETER_KEYS})
     arrays.update(model=np.str_(MODEL), image_shape=np.asarray(image_shape, dtype=np.int64),
                   dataset=np.str_(ckpt.dataset), dtype=np.str_(ckpt.dtype),
                   impl=np.str_(ckpt.impl), step=np.int64(ckpt.step))
