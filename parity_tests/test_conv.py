@@ -193,6 +193,26 @@ def test_conv_backward_finite_differences(parity, hp):
 
 
 # ----------------------------------------------------------------------------- pooling
+@pytest.mark.parametrize("n_C", [1, 3])
+def test_layout_has_standard_strides(device, n_C):
+    """The NCHW tensors torch_ref.cnn makes have the standard strides, one channel or more.
+
+    With n_C = 1 a permuted NHWC array passes ``.contiguous()`` unchanged (size-1 strides do not
+    count) but keeps channels-last strides, and nn.MaxPool2d then runs its channels-last
+    kernel (its output comes out channels-last): on CUDA in float64 that kernel stopped with
+    "misaligned address" (torch 2.11, H200), poisoning the process for every later test."""
+    from torch_ref.cnn import columns_to_nchw
+
+    standard = (n_C * 4 * 5, 4 * 5, 5, 1)
+    A = nhwc_to_nchw(np.arange(2 * 4 * 5 * n_C, dtype=np.float64).reshape(2, 4, 5, n_C))
+    X = columns_to_nchw(np.zeros((4 * 5 * n_C, 2)), (4, 5, n_C))
+    assert A.stride() == standard and X.stride() == standard
+    pooled = torch.nn.MaxPool2d(2)(A.to(device))
+    assert pooled.stride() == (n_C * 2 * 2, 2 * 2, 2, 1)       # the NCHW kernel's output
+    np.testing.assert_array_equal(nchw_to_nhwc(A).numpy(),
+                                  np.arange(2 * 4 * 5 * n_C).reshape(2, 4, 5, n_C))
+
+
 def _pool_layer(mode, hp):
     if mode == "max":
         return torch.nn.MaxPool2d(hp["f"], stride=hp["stride"])

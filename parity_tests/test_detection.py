@@ -250,14 +250,17 @@ def test_nms_iou_exactly_at_threshold(device):
     """(0, 0, 2, 1) and (0, 0, 1, 1): inter 1, union 2, IoU exactly 0.5 (no rounding).
     scratch, as TensorFlow's kernel (``similarity >= similarity_threshold``), suppresses the
     second box at iou_threshold 0.5; torchvision.ops.nms suppresses only at IoU > 0.5 and keeps
-    both. torchvision at the next float below 0.5 does what scratch does at 0.5."""
+    both. torchvision at the next float32 below 0.5 does what scratch does at 0.5: its CUDA
+    kernel takes the threshold as a C++ float (``devIoU(..., const float threshold)``), so the
+    next float64 below 0.5 rounds back to 0.5 there and both boxes survive (seen on an H200,
+    torchvision 0.26); the next float32 below is below on both devices."""
     boxes = np.array([[0.0, 0.0, 2.0, 1.0], [0.0, 0.0, 1.0, 1.0]])
     scores = np.array([0.9, 0.8])
     assert detection.iou(boxes[0], boxes[1]) == 0.5
     np.testing.assert_array_equal(detection.non_max_suppression(boxes, scores, 10, 0.5), [0])
     tb, ts = torch.as_tensor(boxes, device=device), torch.as_tensor(scores, device=device)
     np.testing.assert_array_equal(torchvision.ops.nms(tb, ts, 0.5).cpu().numpy(), [0, 1])
-    below = float(np.nextafter(0.5, 0.0))
+    below = float(np.nextafter(np.float32(0.5), np.float32(0.0)))    # 0.49999997
     np.testing.assert_array_equal(torchvision.ops.nms(tb, ts, below).cpu().numpy(), [0])
     # iou_threshold 0: IoU 0 >= 0, so scratch (as TensorFlow) keeps one box even of disjoint
     # ones; torchvision keeps every box that does not overlap

@@ -28,6 +28,13 @@ Both compute a cross-correlation (no kernel flip): ``nn.Conv2d`` does what the c
 Max-pool ties: ``nn.MaxPool2d`` sends the gradient to ONE maximum per window (the
 first in the window's row-major order), the course's ``pool_backward`` to every tied
 maximum.
+
+Memory layout: the NCHW tensors made here have the standard contiguous strides, also when
+n_C = 1. A permuted NHWC array with one channel counts as contiguous for ``.contiguous()``
+(size-1 dimensions' strides are ignored) yet keeps channels-last strides, and PyTorch then
+picks its channels-last kernels: on CUDA in float64 its channels-last max-pool kernel
+stopped with "misaligned address" (torch 2.11, H200; ``torch_ref.cnn._nchw`` fixes the
+strides, ``parity_tests/test_conv.py::test_layout_has_standard_strides`` checks them).
 """
 from __future__ import annotations
 
@@ -39,9 +46,15 @@ from torch import nn
 
 
 # ----------------------------------------------------------------------------- layout, once
+def _nchw(T: torch.Tensor) -> torch.Tensor:
+    """A copy with the standard NCHW strides (what ``.contiguous()`` skips when n_C = 1)."""
+    return T.clone(memory_format=torch.contiguous_format)
+
+
 def nhwc_to_nchw(A) -> torch.Tensor:
-    """Activations: the course's (m, n_H, n_W, n_C) -> PyTorch's (m, n_C, n_H, n_W) (contiguous)."""
-    return torch.as_tensor(A).permute(0, 3, 1, 2).contiguous()
+    """Activations: the course's (m, n_H, n_W, n_C) -> PyTorch's (m, n_C, n_H, n_W) (contiguous,
+    standard strides)."""
+    return _nchw(torch.as_tensor(A).permute(0, 3, 1, 2))
 
 
 def nchw_to_nhwc(A) -> torch.Tensor:
@@ -90,7 +103,7 @@ def columns_to_nchw(X, image_shape) -> torch.Tensor:
     (h, w, c) order) -> PyTorch's (m, n_C, n_H, n_W). image_shape = (n_H, n_W, n_C)."""
     n_H, n_W, n_C = image_shape
     X = torch.as_tensor(X)
-    return X.T.reshape(-1, n_H, n_W, n_C).permute(0, 3, 1, 2).contiguous()
+    return _nchw(X.T.reshape(-1, n_H, n_W, n_C).permute(0, 3, 1, 2))
 
 
 @torch.no_grad()
