@@ -15,9 +15,10 @@ graph. What the graph cannot follow is handled here, not by the caller:
 - a new learning rate (``LambdaLR`` after an epoch): SGD bakes the rate into the captured
   kernels as a number, so the step is captured again (no kernel runs during a capture, so
   nothing is updated twice);
-- optimizers: ``torch.optim.SGD`` (any momentum: its buffer lives in the optimizer state
-  from the first eager step on) and ``torch.optim.Adam`` built with ``capturable=True``.
-  Anything else raises ValueError before any step.
+- optimizers: plain ``torch.optim.SGD`` (no momentum, no weight decay: the course-1 and CNN
+  trainings), the one measured on a GPU so far. Anything else raises ValueError before any
+  step (momentum buffers and Adam's ``capturable=True`` state are capturable in principle,
+  but not yet run here).
 
 The graph replays exactly the kernels of the captured eager step, so parameters after N
 steps equal eager's N steps (``parity_tests/test_cuda_graphs.py`` compares them).
@@ -35,15 +36,14 @@ class GraphedStep:
 
     def __init__(self, model: nn.Module, optimizer: torch.optim.Optimizer,
                  criterion: nn.Module, warmup: int = 3):
+        plain = type(optimizer) is torch.optim.SGD and all(
+            not g["momentum"] and not g["weight_decay"] for g in optimizer.param_groups)
+        if not plain:
+            raise ValueError(f"CUDA graphs: expected plain torch.optim.SGD (no momentum, no "
+                             f"weight decay), got {type(optimizer).__name__} with "
+                             f"{optimizer.defaults}")
         if not torch.cuda.is_available():
             raise ValueError("CUDA graphs need a CUDA device; torch.cuda.is_available() is False")
-        if isinstance(optimizer, torch.optim.Adam):
-            if not all(g.get("capturable") for g in optimizer.param_groups):
-                raise ValueError("CUDA graphs: torch.optim.Adam must be built with "
-                                 "capturable=True (its step count then stays on the GPU)")
-        elif type(optimizer) is not torch.optim.SGD:
-            raise ValueError(f"CUDA graphs: expected torch.optim.SGD or Adam(capturable=True), "
-                             f"got {type(optimizer).__name__}")
         if warmup < 1:
             raise ValueError(f"warmup: expected at least 1 eager step before the capture, "
                              f"got {warmup}")
