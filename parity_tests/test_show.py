@@ -106,7 +106,7 @@ def test_show_check_runs_the_parity_tests_and_prints_the_errors(capsys, monkeypa
     status = main(["show", "relu", "--check", "--device", "cpu"])
     out = capsys.readouterr().out
     assert "Running the parity tests of act.relu" in out
-    assert "max abs err" in out and "tolerance" in out
+    assert "|Δ| / allowed" in out and "tolerance" in out
     rows = [ln for ln in out.splitlines() if "test_relu_parity" in ln and " cpu " in ln]
     assert rows, out
     assert status == (0 if "pass:" in out else 1)
@@ -135,3 +135,24 @@ def test_show_L_model_backward_shows_the_loop(capsys):
     assert main(["show", "L_model_backward"]) == 0
     out = capsys.readouterr().out
     assert "_backward_from_dZL" in out and "for l in reversed(range(1, L)):" in out
+
+
+def test_show_check_prints_the_compared_quantity(capsys, monkeypatch):
+    """A comparison that passes by its absolute tolerance (relative error far above rtol)
+    shows |Δ| <= atol + rtol|b| and a ratio at most 1, not a relative error above rtol."""
+    import dl_parity.study as study
+
+    record = dict(test="parity_tests/test_activations.py::test_tanh_parity[cpu-float32]",
+                  formula="act.tanh", what="tanh value", device="cpu", dtype="float32",
+                  max_abs=1.3e-7, max_rel=3.1e-4, rtol=9.5e-7, atol=9.5e-7, passed=True,
+                  ratio=0.134, worst_abs=1.3e-7, worst_allowed=9.7e-7)
+    fake = study.ParityRun({"records": [record]}, {record["test"]: "PASSED"}, 0,
+                           "=== 1 passed in 0.1s ===", {}, ["pytest"])
+    monkeypatch.setattr(study, "run_parity", lambda *a, **k: fake)
+    monkeypatch.setenv("COLUMNS", "200")
+    assert main(["show", "act.tanh", "--check"]) == 0
+    out = capsys.readouterr().out
+    row = next(ln for ln in out.splitlines() if "tanh value" in ln)
+    assert "1.3e-07 ≤ 9.7e-07" in row and "0.13" in row
+    assert "3.1e-04" not in out                     # the relative error that looked like a fail
+    assert "|Δ| / allowed" in out

@@ -176,12 +176,13 @@ def print_entry(console, entry, side_by_side: bool) -> None:
 def check(console, entry, device: str | None = None) -> int:
     from rich.table import Table
 
-    from ..study import entry_status, fmt_err, fmt_tol, run_parity
+    from ..study import (entry_status, fmt_compared, fmt_ratio, fmt_tol, progress_default,
+                         run_parity)
 
     console.print()
     console.print(f"[bold]Running the parity tests of {escape(entry.id)}[/bold] "
                   f"[dim]({escape(', '.join(entry.tests))})[/dim]")
-    result = run_parity(entry.tests, device=device, progress=console.is_terminal,
+    result = run_parity(entry.tests, device=device, progress=progress_default(),
                         description=entry.id)
     for test, why in result.missing.items():
         console.print(f"[yellow]not run:[/yellow] {escape(test)}: {escape(why)}")
@@ -195,15 +196,17 @@ def check(console, entry, device: str | None = None) -> int:
                              f"({rep.get('processor', '')}), torch {rep.get('torch', '')}, "
                              f"numpy {rep.get('numpy', '')}, "
                              f"CUDA: {rep.get('cuda') or 'not available'}"), style="dim")
-        table = Table(show_lines=False)
+        table = Table(show_lines=False, caption="each comparison passes when |Δ| = |torch − "
+                      "numpy| ≤ atol + rtol·|numpy| element-wise; shown at the element nearest "
+                      "its bound, with |Δ| / allowed (at most 1 passes)", caption_justify="left")
         for col in ("test", "compared", "device", "dtype", "n"):
             table.add_column(col)
-        for col in ("max abs err", "max rel err", "tolerance"):
+        for col in ("|Δ| vs atol + rtol·|numpy|", "|Δ| / allowed", "tolerance"):
             table.add_column(col, justify="right")
         table.add_column("ok")
         for r in sorted(status.rows, key=lambda r: (r.test, r.what, r.device, r.dtype)):
             table.add_row(escape(r.test.split("::")[-1]), escape(r.what), r.device, r.dtype, str(r.n),
-                          fmt_err(r.max_abs), fmt_err(r.max_rel), fmt_tol(r),
+                          fmt_compared(r), fmt_ratio(r), fmt_tol(r),
                           "[green]yes[/green]" if r.passed else "[red]NO[/red]")
         console.print(table)
     for reason, n in result.skip_reasons().items():
