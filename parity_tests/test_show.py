@@ -1,6 +1,8 @@
 """``dl-parity show`` as a user runs it: a formula, its NumPy code and its PyTorch code."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from dl_parity.catalog import CATALOG, WEEKS
@@ -135,6 +137,61 @@ def test_show_L_model_backward_shows_the_loop(capsys):
     assert main(["show", "L_model_backward"]) == 0
     out = capsys.readouterr().out
     assert "_backward_from_dZL" in out and "for l in reversed(range(1, L)):" in out
+
+
+# ---------------------------------------------------------------- finding an entry (issue 15)
+@pytest.mark.parametrize("name, expected", [
+    ("adam", "c2w2.adam"),                     # the end of an id
+    ("Adam", "c2w2.adam"),
+    ("bn_forward", "c2w3.bn_forward"),
+    ("positional encoding", "c5.positional_encoding"),   # words of the title
+    ("linear_backward", "w4.linear_backward"),           # still: a function
+    ("w4.cost", "w4.cost"),                              # still: an id
+])
+def test_show_finds_a_unique_suffix_or_words(name, expected, capsys):
+    from dl_parity.catalog import by_id, find, lookup
+
+    match = find(name)
+    assert not match.ambiguous and match.entries[0].id == expected
+    assert lookup(name).id == expected
+    assert main(["show", name]) == 0
+    out = capsys.readouterr().out
+    assert expected in out.splitlines()[0] and by_id()[expected].title in out.splitlines()[0]
+
+
+@pytest.mark.parametrize("name, candidates", [
+    ("batchnorm", ["c2w3.bn_forward", "c2w3.bn_backward", "c2w3.bn_running"]),
+    ("training", ["w2.training", "w3.training", "w4.training", "c2.training"]),
+])
+def test_show_lists_the_candidates_of_an_ambiguous_name(name, candidates, capsys):
+    from dl_parity.catalog import lookup
+
+    assert lookup(name) is None
+    assert main(["show", name]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and len(captured.err.strip().splitlines()) == 1
+    err = captured.err
+    assert f"fits {len(candidates)} catalog entries" in err
+    assert [c for c in re.findall(r"[\w.]+(?= \()", err) if "." in c] == candidates
+
+
+@pytest.mark.parametrize("columns", [80, 100, 120, 160, 220])
+def test_show_list_shows_every_name_whole(columns, capsys, monkeypatch):
+    """No "…" at any width: each id and each code name on one line, in full; the column
+    that holds titles says so."""
+    from dl_parity.sources import short_name
+
+    monkeypatch.setenv("COLUMNS", str(columns))
+    assert main(["show", "--list"]) == 0
+    out = capsys.readouterr().out
+    assert "…" not in out
+    assert max(len(line) for line in out.splitlines()) <= columns
+    words = set(re.findall(r"[\w.]+", out))
+    for f in CATALOG:
+        assert f.id in words, f.id
+        for p in f.scratch + f.torch:
+            assert short_name(p) in words, (f.id, short_name(p))
+    assert not re.search(r"┃ formula\s", out)
 
 
 def test_show_check_prints_the_compared_quantity(capsys, monkeypatch):

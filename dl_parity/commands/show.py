@@ -1,9 +1,11 @@
 """``dl-parity show NAME``: one formula, its NumPy code beside its PyTorch code.
 
-NAME is a catalog id (``w4.linear_backward``) or a function name
-(``linear_backward``, ``sigmoid``, ``compute_cost``, ``DeepNet.forward``).
-``--list`` lists every entry by course week; ``--check`` runs the entry's parity
-tests now and prints the measured error on each device and dtype.
+NAME is a catalog id (``w4.linear_backward``), a function name (``linear_backward``,
+``sigmoid``, ``compute_cost``, ``DeepNet.forward``), the end of an id (``adam``) or
+words of an entry's id, title or functions (``batchnorm``, ``"batch norm backward"``);
+a name that fits several entries lists them. ``--list`` lists every entry by course
+week; ``--check`` runs the entry's parity tests now and prints the measured error on
+each device and dtype.
 """
 from __future__ import annotations
 
@@ -57,9 +59,12 @@ def _suggestions(name: str) -> list[str]:
     return close
 
 
+#: at most this many candidates are named when NAME is ambiguous
+MAX_CANDIDATES = 12
+
+
 def run(args) -> int:
-    from ..catalog import CATALOG
-    from ..sources import entries_for
+    from ..catalog import CATALOG, find
 
     if args.list:
         if args.name or args.check:
@@ -70,13 +75,19 @@ def run(args) -> int:
     if not args.name:
         raise UsageError("expected a NAME (a catalog id or a function name such as "
                          "linear_backward) or --list; got neither")
-    entries = entries_for(args.name)
-    if not entries:
+    match = find(args.name)
+    if not match.entries:
         close = _suggestions(args.name)
         hint = f"; closest: {', '.join(close)}" if close else ""
         raise UsageError(f"no catalog entry or function named {args.name!r}{hint} "
                          f"(dl-parity show --list lists them all)")
-    entry, others = entries[0], entries[1:]
+    if match.ambiguous:
+        named = [f"{f.id} ({f.title})" for f in match.entries[:MAX_CANDIDATES]]
+        more = len(match.entries) - len(named)
+        raise UsageError(f"{args.name!r} fits {len(match.entries)} catalog entries: "
+                         + "; ".join(named) + (f"; and {more} more" if more > 0 else "")
+                         + ". Name one by its id")
+    entry, others = match.entries[0], match.entries[1:]
     console = _console()
     width = console.width
     side = args.layout == "side" or (args.layout == "auto" and console.is_terminal
@@ -91,27 +102,58 @@ def run(args) -> int:
 
 
 # ---------------------------------------------------------------------------- printing
+def _list_table_width(catalog) -> int:
+    """Columns a --list table needs to show every id and code name whole: the widest
+    id, code names one per line, the longest title word, and rich's borders and padding."""
+    from ..sources import short_name
+
+    def widest(texts):
+        return max((len(t) for t in texts), default=0)
+
+    return (widest(f.id for f in catalog) + widest(w for f in catalog for w in f.title.split())
+            + widest(short_name(p) for f in catalog for p in f.scratch)
+            + widest(short_name(p) for f in catalog for p in f.torch) + 13)
+
+
 def print_list(console, catalog) -> None:
+    """Every entry by course week: id, title, and the NumPy and PyTorch code that computes
+    it, never cut. A table where the terminal is wide enough for every name whole
+    (:func:`_list_table_width`), else one entry per block, its names wrapped between names."""
     from rich.table import Table
+    from rich.text import Text
 
     from ..catalog import WEEKS
     from ..sources import short_name
 
+    table_mode = console.width >= _list_table_width(catalog)
     weeks = list(WEEKS) + sorted({f.week for f in catalog} - set(WEEKS))
     for w in weeks:
         items = [f for f in catalog if f.week == w]
         if not items:
             continue
-        table = Table(title=escape(WEEKS.get(w, f"Week {w}")), title_justify="left", show_lines=False,
+        title = escape(WEEKS.get(w, f"Week {w}"))
+        if not table_mode:
+            console.print(f"[bold]{title}[/bold]")
+            for f in items:
+                console.print(Text.assemble((f.id, "cyan"), "  ", f.title))
+                grid = Table.grid(padding=(0, 1))
+                grid.add_column(no_wrap=True, style="dim")
+                grid.add_column(overflow="fold")
+                grid.add_row("   NumPy", ", ".join(short_name(p) for p in f.scratch))
+                grid.add_row("   PyTorch", ", ".join(short_name(p) for p in f.torch))
+                console.print(grid)
+            console.print()
+            continue
+        table = Table(title=title, title_justify="left", show_lines=False,
                       title_style="bold", expand=False)
         table.add_column("id", style="cyan", no_wrap=True)
-        table.add_column("formula")
-        table.add_column("NumPy (scratch)")
-        table.add_column("PyTorch (torch_ref)")
+        table.add_column("title")
+        table.add_column("NumPy (scratch)", no_wrap=True)
+        table.add_column("PyTorch (torch_ref)", no_wrap=True)
         for f in items:
             table.add_row(escape(f.id), escape(f.title),
-                          escape(", ".join(short_name(p) for p in f.scratch)),
-                          escape(", ".join(short_name(p) for p in f.torch)))
+                          escape("\n".join(short_name(p) for p in f.scratch)),
+                          escape("\n".join(short_name(p) for p in f.torch)))
         console.print(table)
         console.print()
 
