@@ -30,8 +30,8 @@ CATALOG: tuple[Formula, ...] = tuple(f for part in _PARTS for f in part.ENTRIES)
 #: scratch modules whose public functions must all appear in the catalog
 FORMULA_MODULES: tuple[str, ...] = tuple(m for part in _PARTS for m in part.MODULES)
 
-__all__ = ["CATALOG", "FORMULA_MODULES", "WEEKS", "Formula", "Match", "by_id", "find", "lookup",
-           "markdown_table"]
+__all__ = ["CATALOG", "FORMULA_MODULES", "WEEKS", "Formula", "Match", "by_id", "courses",
+           "courses_phrase", "find", "lookup", "markdown_summary", "markdown_table"]
 
 
 def by_id() -> dict[str, Formula]:
@@ -105,6 +105,27 @@ def lookup(name: str) -> Formula | None:
     several (``linear_backward``, ``sigmoid``, ``adam``)."""
     match = find(name)
     return None if not match.entries or match.ambiguous else match.entries[0]
+
+
+def courses() -> tuple[int, ...]:
+    """The courses of the specialization the catalog covers, from its week keys (a key
+    ``c<n>...`` is course n; the plain week numbers are course 1)."""
+    found = {int(m.group(1)) if (m := re.match(r"c(\d)", w)) else 1 for w in WEEKS}
+    return tuple(sorted(found))
+
+
+def courses_phrase() -> str:
+    """``"courses 1, 2, 4 and 5"``: :func:`courses` in words."""
+    numbers = [str(c) for c in courses()]
+    if len(numbers) == 1:
+        return f"course {numbers[0]}"
+    return f"courses {', '.join(numbers[:-1])} and {numbers[-1]}"
+
+
+def markdown_summary() -> str:
+    """The line above the README's "Formulas covered" table (tests check they match)."""
+    weeks = {f.week for f in CATALOG}
+    return f"{len(CATALOG)} entries in {len(weeks)} sections, from {courses_phrase()}:"
 
 
 def markdown_table() -> str:
