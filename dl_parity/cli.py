@@ -23,10 +23,12 @@ class UsageError(Exception):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .catalog import courses_phrase
+
     parser = argparse.ArgumentParser(
         prog="dl-parity",
-        description="Hand-derived NumPy beside idiomatic PyTorch for course 1 of the Deep "
-                    "Learning Specialization, with proof that they agree.")
+        description=f"Hand-derived NumPy beside idiomatic PyTorch for {courses_phrase()} of "
+                    "the Deep Learning Specialization, with proof that they agree.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMANDS:
         module = importlib.import_module(f"dl_parity.commands.{name}")

@@ -101,16 +101,27 @@ _SKIPPED = re.compile(r"^SKIPPED \[(\d+)\] [^\s:]+:\d+: (.*)$", re.MULTILINE)
 _COLLECTED = re.compile(r"collected (\d+) items?(?: / (\d+) deselected)?(?: / (\d+) selected)?")
 
 
+def progress_default() -> bool:
+    """Draw progress bars only where someone watches them: stderr is a terminal."""
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
 def run_parity(tests: Sequence[str], *, quick: bool = False, device: str | None = None,
-               data_dir: str | os.PathLike | None = None, progress: bool = True,
+               data_dir: str | os.PathLike | None = None, progress: bool | None = None,
                description: str = "parity tests") -> ParityRun:
     """Run the parity tests ``tests`` ("file::function") in a pytest subprocess.
 
     ``--parity-report`` goes to a temporary file that is read back; ``quick``
     leaves out the tests marked ``slow`` or ``course``; ``device`` is the suite's
     ``--device`` (default: cpu, and cuda when present). A tqdm bar counts the
-    tests as pytest reports them.
+    tests as pytest reports them, on a terminal only (``progress=None``: when
+    stderr is one).
     """
+    if progress is None:
+        progress = progress_default()
     node_ids, missing = runnable_tests(tests)
     if not node_ids:
         return ParityRun(None, {}, 5, "no runnable test", missing, [])
@@ -168,6 +179,12 @@ class Row:
     rtol: float
     atol: float
     passed: bool
+    #: the compared quantity |torch - numpy| / (atol + rtol |numpy|) at the element nearest
+    #: its bound, over all the records folded here (<= 1 passes), and that element's two
+    #: sides; None for records written before the report carried them
+    ratio: float | None = None
+    worst_abs: float | None = None
+    worst_allowed: float | None = None
 
 
 def _base(nodeid: str) -> str:
@@ -178,7 +195,8 @@ def measurements(records: Iterable[dict], formula: str) -> list[Row]:
     """Fold the records of one catalog id by (test function, what, device, dtype).
 
     Each row keeps the largest max_abs and max_rel seen, the loosest tolerance
-    used and whether every record passed.
+    used, whether every record passed, and the compared quantity of the record
+    nearest its bound (``ratio``, ``worst_abs``, ``worst_allowed``).
     """
     rows: dict[tuple, Row] = {}
     for r in records:
@@ -186,17 +204,29 @@ def measurements(records: Iterable[dict], formula: str) -> list[Row]:
             continue
         key = (_base(r["test"]), r["what"], r["device"], r["dtype"])
         row = rows.get(key)
+        ratio = r.get("ratio")
         if row is None:
             rows[key] = Row(key[0], r["what"], r["device"], r["dtype"], 1, r["max_abs"],
-                            r["max_rel"], r["rtol"], r["atol"], bool(r["passed"]))
-        else:
-            row.n += 1
-            row.max_abs = max(row.max_abs, r["max_abs"])
-            row.max_rel = max(row.max_rel, r["max_rel"])
-            row.rtol = max(row.rtol, r["rtol"])
-            row.atol = max(row.atol, r["atol"])
-            row.passed = row.passed and bool(r["passed"])
+                            r["max_rel"], r["rtol"], r["atol"], bool(r["passed"]), ratio,
+                            r.get("worst_abs"), r.get("worst_allowed"))
+            continue
+        row.n += 1
+        row.max_abs = max(row.max_abs, r["max_abs"])
+        row.max_rel = max(row.max_rel, r["max_rel"])
+        row.rtol = max(row.rtol, r["rtol"])
+        row.atol = max(row.atol, r["atol"])
+        row.passed = row.passed and bool(r["passed"])
+        if ratio is None or row.ratio is None:
+            row.ratio = row.worst_abs = row.worst_allowed = None
+        elif not ratio <= row.ratio:               # larger, or nan
+            row.ratio, row.worst_abs, row.worst_allowed = ratio, r["worst_abs"], r["worst_allowed"]
     return list(rows.values())
+
+
+def _closeness(row: Row) -> tuple:
+    """How near a row came to failing: failed rows first, then by the compared ratio."""
+    ratio = -1.0 if row.ratio is None else float("inf") if row.ratio != row.ratio else row.ratio
+    return (not row.passed, ratio, row.max_abs)
 
 
 @dataclasses.dataclass
@@ -209,7 +239,9 @@ class Status:
 
     @property
     def worst(self) -> Row | None:
-        return max(self.rows, key=lambda r: (r.max_abs, r.max_rel)) if self.rows else None
+        """The comparison nearest its tolerance (a failed one if any): the largest
+        |torch - numpy| / (atol + rtol |numpy|), the quantity the tests compare."""
+        return max(self.rows, key=_closeness) if self.rows else None
 
 
 def entry_status(entry: Formula, run: ParityRun | None) -> Status:
@@ -258,6 +290,27 @@ def fmt_tol(row: Row) -> str:
     return ", ".join(parts)
 
 
+def fmt_ratio(row: Row) -> str:
+    """|Δ| / (atol + rtol |b|) at the worst element, two digits: at most 1 passes."""
+    r = row.ratio
+    if r is None:
+        return "—"
+    if r != r:
+        return "nan"
+    if r == float("inf"):
+        return "∞"
+    return "0" if r == 0 else f"{r:.2g}"
+
+
+def fmt_compared(row: Row) -> str:
+    """The comparison the test makes at the worst element: ``|Δ| ≤ atol + rtol|b|``
+    with both numbers (``>`` when it failed)."""
+    if row.ratio is None or row.worst_abs is None or row.worst_allowed is None:
+        return f"max |Δ| {fmt_err(row.max_abs)}"
+    sign = "≤" if row.ratio <= 1 else ">"
+    return f"{fmt_err(row.worst_abs)} {sign} {fmt_err(row.worst_allowed)}"
+
+
 # ============================================================================ learning curves
 @dataclasses.dataclass
 class Curve:
@@ -268,6 +321,8 @@ class Curve:
     numpy_costs: list[float]
     torch_costs: list[float]
     png: bytes = b""
+    #: the catalog id whose training this is: the page shows the curve in its section
+    formula: str = ""
 
     @property
     def max_diff(self) -> float:
@@ -320,7 +375,8 @@ def _curve_plans(quick: bool, data_dir: Path | None) -> list[dict]:
     params = snn.initialize_parameters(*planar.layer_dims)
     np.random.set_state(state)
     n = 200 if quick else planar.iterations
-    plans = [dict(key="planar", X=X, Y=Y.astype(np.float64), params=params, n=n,
+    plans = [dict(key="planar", formula="w3.training", X=X, Y=Y.astype(np.float64),
+                  params=params, n=n,
                   model=MLP(planar.layer_dims, "tanh"), lr=planar.learning_rate,
                   title="Planar flower, one hidden layer (week 3)",
                   setup=f"2 → 4 tanh → 1 sigmoid, m = {X.shape[1]}; np.random.seed(2) then "
@@ -330,14 +386,16 @@ def _curve_plans(quick: bool, data_dir: Path | None) -> list[dict]:
         return plans
     X, Y = _load_cat_train(data_dir)
     n = 100 if quick else 2000
-    plans.append(dict(key="logreg", X=X, Y=Y, n=n, model=MLP((X.shape[0], 1)), lr=0.005,
+    plans.append(dict(key="logreg", formula="w2.training", X=X, Y=Y, n=n,
+                      model=MLP((X.shape[0], 1)), lr=0.005,
                       params={"W1": np.zeros((1, X.shape[0])), "b1": np.zeros((1, 1))},
                       title="Cat / non-cat, logistic regression (week 2)",
                       setup=f"12288 → 1 sigmoid, m = {X.shape[1]}; w = 0, b = 0 "
                             f"(initialize_with_zeros); learning rate 0.005; {n} iterations"))
     dims = list(cat.layer_dims)
     n = 30 if quick else cat.iterations
-    plans.append(dict(key="llayer", X=X, Y=Y, n=n, model=MLP(cat.layer_dims), lr=cat.learning_rate,
+    plans.append(dict(key="llayer", formula="w4.training", X=X, Y=Y, n=n,
+                      model=MLP(cat.layer_dims), lr=cat.learning_rate,
                       params=dnn.initialize_parameters_scaled(dims, seed=cat.seed),
                       title="Cat / non-cat, L-layer network (week 4)",
                       setup=f"{dims} ReLU × 3 → sigmoid, m = {X.shape[1]}; "
@@ -347,16 +405,23 @@ def _curve_plans(quick: bool, data_dir: Path | None) -> list[dict]:
 
 
 def train_curves(quick: bool = False, data_dir: Path | None = None,
-                 progress: bool = True) -> list[Curve]:
+                 progress: bool | None = None, log=None) -> list[Curve]:
     """Train each course model with scratch and with torch_ref in lockstep, from the same
-    weights, float64 on the CPU, through the engine (:mod:`dl_parity.engine`)."""
+    weights, float64 on the CPU, through the engine (:mod:`dl_parity.engine`).
+
+    A tqdm bar per model on a terminal (``progress=None``: when stderr is one);
+    ``log(message)``, when given, is called once per model instead."""
     from tqdm import tqdm
 
     from dl_parity.engine import FullBatch, run
     from dl_parity.models.optim import Optim
 
+    if progress is None:
+        progress = progress_default()
     curves: list[Curve] = []
     for plan in _curve_plans(quick, data_dir):
+        if log is not None and not progress:
+            log(f"training {plan['key']} with both implementations ({plan['n']} iterations)")
         bar = tqdm(total=2 * plan["n"], desc=f"training {plan['key']}", unit="it",
                    disable=not progress, leave=False, file=sys.stderr)
         sides = [plan["model"].side(impl, plan["params"], "float64", "cpu", Optim(plan["lr"]))
@@ -364,7 +429,7 @@ def train_curves(quick: bool = False, data_dir: Path | None = None,
         costs = run(sides, FullBatch(plan["X"], plan["Y"], plan["n"]), [_Bar(bar)]).costs
         bar.close()
         curves.append(Curve(plan["key"], plan["title"], plan["setup"], costs["numpy"],
-                            costs["torch"]))
+                            costs["torch"], formula=plan["formula"]))
     for c in curves:
         c.png = plot_curve(c)
     return curves
@@ -407,18 +472,68 @@ def plot_curve(curve: Curve) -> bytes:
     return buf.getvalue()
 
 
+# ============================================================================ tally
+#: how each status is counted in the closing line, in this order (pass and fail come first)
+_TALLY = (("unmeasured", "passed without recording a comparison"),
+          ("skipped", "skipped or not selected"), ("missing", "with no test yet"),
+          ("not-run", "not run"))
+
+
+def tally(statuses: dict[str, Status], run: ParityRun | None) -> str:
+    """The page's and the command's one-line verdict over every entry shown.
+
+    ``run`` None (``--no-run``): says that nothing was measured, never "0 of N".
+    """
+    n = len(statuses)
+    count = {}
+    for st in statuses.values():
+        count[st.key] = count.get(st.key, 0) + 1
+    if run is None:
+        return f"{n} formulas shown; parity not run (--no-run), nothing measured"
+    parts = [f"{count.get('pass', 0)} of {n} formulas within tolerance",
+             f"{count.get('fail', 0)} failed"]
+    parts += [f"{count[k]} {label}" for k, label in _TALLY if count.get(k)]
+    return ", ".join(parts)
+
+
 # ============================================================================ build
-def build(out: str | os.PathLike, *, quick: bool = False, run_tests: bool = True,
-          only: Sequence[str] | None = None, run_only: Sequence[str] | None = None,
-          data_dir: str | os.PathLike | None = None, curves: bool = True,
-          progress: bool = True) -> Path:
-    """Write the study site into ``out`` (created if needed) and return the index.html path.
+@dataclasses.dataclass
+class Site:
+    """What :func:`build_site` wrote and measured."""
+    index: Path
+    statuses: dict[str, Status]
+    run: ParityRun | None
+    curves: list[Curve]
+
+    @property
+    def verdict(self) -> str:
+        return tally(self.statuses, self.run)
+
+    @property
+    def failed(self) -> list[str]:
+        return [fid for fid, st in self.statuses.items() if st.key == "fail"]
+
+
+def build(out: str | os.PathLike, **options) -> Path:
+    """:func:`build_site`, returning only the index.html path."""
+    return build_site(out, **options).index
+
+
+def build_site(out: str | os.PathLike, *, quick: bool = False, run_tests: bool = True,
+               only: Sequence[str] | None = None, run_only: Sequence[str] | None = None,
+               data_dir: str | os.PathLike | None = None, curves: bool = True,
+               progress: bool | None = None, log=None) -> Site:
+    """Write the study site into ``out`` (created if needed).
 
     ``only`` restricts the page to some catalog ids; ``run_only`` runs the parity
     tests of only these ids (the others say "not run"; the browser test uses it
-    to stay fast); ``run_tests=False`` runs none. Everything is computed before
+    to stay fast); ``run_tests=False`` runs none. Progress bars are drawn on a
+    terminal only (``progress=None``: when stderr is one); ``log(message)``, when
+    given, is told each stage in one line instead. Everything is computed before
     anything is written; the files are replaced atomically.
     """
+    if progress is None:
+        progress = progress_default()
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise ValueError(f"--out: expected a directory, got the existing file {out}")
@@ -430,21 +545,25 @@ def build(out: str | os.PathLike, *, quick: bool = False, run_tests: bool = True
     ran = [f for f in entries if run_only is None or f.id in run_only]
     data = Path(data_dir) if data_dir is not None else default_data_dir()
     cat = data is not None and (data / "catvnoncat" / "train_catvnoncat.h5").is_file()
+    say = log if (log is not None and not progress) else (lambda message: None)
 
     run = None
     if run_tests:
         tests = [t for f in ran for t in f.tests]
+        say(f"running the parity tests of {len(ran)} formula(s) "
+            f"({len(set(tests))} test functions{', quick' if quick else ''})")
         run = run_parity(tests, quick=quick, data_dir=data, progress=progress,
                          description="parity suite")
+        say(f"pytest: {run.summary_line()}")
     statuses = {f.id: entry_status(f, run if f in ran else None) for f in entries}
-    trained = (train_curves(quick=quick, data_dir=data if cat else None, progress=progress)
-               if curves else [])
+    trained = (train_curves(quick=quick, data_dir=data if cat else None, progress=progress,
+                            log=log) if curves else [])
     note = ("" if cat else "The cat data was not found (set DL_PARITY_DATA to the folder that "
             "holds catvnoncat/), so only the planar model is shown. ")
     note += "MNIST (course 2) is not trained here."
     generated = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     page = render_html(entries, statuses, run, trained, quick=quick, generated=generated,
-                       curves_note=note if curves else "")
+                       curves_note=note if curves else "", verdict=tally(statuses, run))
 
     out.mkdir(parents=True, exist_ok=True)
     files = {"index.html": page}
@@ -457,7 +576,7 @@ def build(out: str | os.PathLike, *, quick: bool = False, run_tests: bool = True
         os.replace(tmp, out / name)
     if run is None and (out / "parity-report.json").is_file():
         (out / "parity-report.json").unlink()   # a report of an earlier run would not match
-    return out / "index.html"
+    return Site(out / "index.html", statuses, run, trained)
 
 
 def failed_formulas(report_path: str | os.PathLike) -> list[str]:

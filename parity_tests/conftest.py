@@ -68,8 +68,10 @@ class Parity:
     """``parity.close(what, torch_value, numpy_value, rtol=..., atol=..., formula=...)``.
 
     Asserts |torch - numpy| <= atol + rtol * |numpy| element-wise (numpy's
-    assert_allclose, the NumPy value taken as the reference) and records the
-    largest absolute and relative error for the report.
+    assert_allclose, the NumPy value taken as the reference) and records, for the
+    report, the largest absolute and relative error and the compared quantity at the
+    element nearest its bound: ``ratio`` = |torch - numpy| / (atol + rtol |numpy|)
+    (<= 1 passes), with that element's ``worst_abs`` and ``worst_allowed``.
     """
 
     def __init__(self, nodeid: str, device: str | None):
@@ -87,11 +89,20 @@ class Parity:
         with np.errstate(divide="ignore", invalid="ignore"):
             rel = np.where(e64 != 0, diff / np.abs(e64), np.where(diff == 0, 0.0, np.inf))
         max_rel = float(rel.max()) if rel.size else 0.0
-        ok = bool(np.all(diff <= atol + rtol * np.abs(e64)))
+        allowed = atol + rtol * np.abs(e64)
+        ok = bool(np.all(diff <= allowed))
+        # the quantity the assertion compares, at the element nearest its bound:
+        # |torch - numpy| / (atol + rtol |numpy|), <= 1 exactly when the element passes
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(allowed > 0, diff / allowed, np.where(diff == 0, 0.0, np.inf))
+        k = int(np.argmax(ratio)) if ratio.size else -1
         _RECORDS.append({
             "test": self.nodeid, "formula": formula, "what": what,
             "device": device or self.device or "cpu", "dtype": str(a.dtype),
             "max_abs": max_abs, "max_rel": max_rel, "rtol": rtol, "atol": atol, "passed": ok,
+            "ratio": float(ratio.flat[k]) if k >= 0 else 0.0,
+            "worst_abs": float(diff.flat[k]) if k >= 0 else 0.0,
+            "worst_allowed": float(allowed.flat[k]) if k >= 0 else float(atol),
         })
         np.testing.assert_allclose(a64, e64, rtol=rtol, atol=atol, err_msg=f"{what} ({formula})")
 

@@ -1,6 +1,8 @@
 """``dl-parity show`` as a user runs it: a formula, its NumPy code and its PyTorch code."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from dl_parity.catalog import CATALOG, WEEKS
@@ -106,7 +108,7 @@ def test_show_check_runs_the_parity_tests_and_prints_the_errors(capsys, monkeypa
     status = main(["show", "relu", "--check", "--device", "cpu"])
     out = capsys.readouterr().out
     assert "Running the parity tests of act.relu" in out
-    assert "max abs err" in out and "tolerance" in out
+    assert "|Δ| / allowed" in out and "tolerance" in out
     rows = [ln for ln in out.splitlines() if "test_relu_parity" in ln and " cpu " in ln]
     assert rows, out
     assert status == (0 if "pass:" in out else 1)
@@ -135,3 +137,79 @@ def test_show_L_model_backward_shows_the_loop(capsys):
     assert main(["show", "L_model_backward"]) == 0
     out = capsys.readouterr().out
     assert "_backward_from_dZL" in out and "for l in reversed(range(1, L)):" in out
+
+
+# ---------------------------------------------------------------- finding an entry (issue 15)
+@pytest.mark.parametrize("name, expected", [
+    ("adam", "c2w2.adam"),                     # the end of an id
+    ("Adam", "c2w2.adam"),
+    ("bn_forward", "c2w3.bn_forward"),
+    ("positional encoding", "c5.positional_encoding"),   # words of the title
+    ("linear_backward", "w4.linear_backward"),           # still: a function
+    ("w4.cost", "w4.cost"),                              # still: an id
+])
+def test_show_finds_a_unique_suffix_or_words(name, expected, capsys):
+    from dl_parity.catalog import by_id, find, lookup
+
+    match = find(name)
+    assert not match.ambiguous and match.entries[0].id == expected
+    assert lookup(name).id == expected
+    assert main(["show", name]) == 0
+    out = capsys.readouterr().out
+    assert expected in out.splitlines()[0] and by_id()[expected].title in out.splitlines()[0]
+
+
+@pytest.mark.parametrize("name, candidates", [
+    ("batchnorm", ["c2w3.bn_forward", "c2w3.bn_backward", "c2w3.bn_running"]),
+    ("training", ["w2.training", "w3.training", "w4.training", "c2.training"]),
+])
+def test_show_lists_the_candidates_of_an_ambiguous_name(name, candidates, capsys):
+    from dl_parity.catalog import lookup
+
+    assert lookup(name) is None
+    assert main(["show", name]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and len(captured.err.strip().splitlines()) == 1
+    err = captured.err
+    assert f"fits {len(candidates)} catalog entries" in err
+    assert [c for c in re.findall(r"[\w.]+(?= \()", err) if "." in c] == candidates
+
+
+@pytest.mark.parametrize("columns", [80, 100, 120, 160, 220])
+def test_show_list_shows_every_name_whole(columns, capsys, monkeypatch):
+    """No "…" at any width: each id and each code name on one line, in full; the column
+    that holds titles says so."""
+    from dl_parity.sources import short_name
+
+    monkeypatch.setenv("COLUMNS", str(columns))
+    assert main(["show", "--list"]) == 0
+    out = capsys.readouterr().out
+    assert "…" not in out
+    assert max(len(line) for line in out.splitlines()) <= columns
+    words = set(re.findall(r"[\w.]+", out))
+    for f in CATALOG:
+        assert f.id in words, f.id
+        for p in f.scratch + f.torch:
+            assert short_name(p) in words, (f.id, short_name(p))
+    assert not re.search(r"┃ formula\s", out)
+
+
+def test_show_check_prints_the_compared_quantity(capsys, monkeypatch):
+    """A comparison that passes by its absolute tolerance (relative error far above rtol)
+    shows |Δ| <= atol + rtol|b| and a ratio at most 1, not a relative error above rtol."""
+    import dl_parity.study as study
+
+    record = dict(test="parity_tests/test_activations.py::test_tanh_parity[cpu-float32]",
+                  formula="act.tanh", what="tanh value", device="cpu", dtype="float32",
+                  max_abs=1.3e-7, max_rel=3.1e-4, rtol=9.5e-7, atol=9.5e-7, passed=True,
+                  ratio=0.134, worst_abs=1.3e-7, worst_allowed=9.7e-7)
+    fake = study.ParityRun({"records": [record]}, {record["test"]: "PASSED"}, 0,
+                           "=== 1 passed in 0.1s ===", {}, ["pytest"])
+    monkeypatch.setattr(study, "run_parity", lambda *a, **k: fake)
+    monkeypatch.setenv("COLUMNS", "200")
+    assert main(["show", "act.tanh", "--check"]) == 0
+    out = capsys.readouterr().out
+    row = next(ln for ln in out.splitlines() if "tanh value" in ln)
+    assert "1.3e-07 ≤ 9.7e-07" in row and "0.13" in row
+    assert "3.1e-04" not in out                     # the relative error that looked like a fail
+    assert "|Δ| / allowed" in out

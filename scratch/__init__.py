@@ -1,8 +1,9 @@
 """The Deep Learning Specialization (courses 1, 2, 4 and 5), derived by hand in NumPy.
 
 NumPy only: nothing here imports torch. Each week's graded functions keep the
-course's names, signatures and return structures (see ``COURSE_API.md`` in the
-shared notes), so a student's notebook and its unit tests work with them.
+course's names, signatures and return structures (``docs/course_api.md`` lists
+them, with the course's quirks), so a student's notebook and its unit tests work
+with them.
 
 Modules
 -------

@@ -1,14 +1,33 @@
-"""Course 1 of the Deep Learning Specialization in idiomatic PyTorch.
+"""The Deep Learning Specialization (courses 1, 2, 4 and 5) in idiomatic PyTorch.
 
-``nn.Module``s built from ``nn.Linear`` and torch's activations, the course's cost
-as ``nn.BCELoss``, gradients by autograd and updates by ``torch.optim.SGD``.
-Nothing here imports ``scratch``: the two routes are independent, and the parity
-suite checks that they agree.
+``nn.Module``s built from torch's layers (``nn.Linear``, ``nn.Conv2d``, ``nn.RNN``,
+``nn.LSTM``, ``nn.GRU``, ``nn.MultiheadAttention``, ``nn.LayerNorm``, ...), the
+course's costs as torch.nn losses, gradients by autograd and updates by
+``torch.optim``. Nothing here imports ``scratch``: the two routes are independent,
+and the parity suite checks that they agree. Each module converts the course's
+parameter dict and layout in one named place.
 
 Layout convention: torch's, examples in rows. X is (m, n_x) here where the course
 (and ``scratch``) uses (n_x, m); ``nn.Linear``'s weight is (out, in), which is the
 course's W[l] (n[l], n[l-1]) unchanged; its bias is (n[l],) where the course's
 b[l] is (n[l], 1).
+
+Modules
+-------
+models               course 1: logistic regression, the planar net, the L-layer DeepNet
+train                the usual PyTorch step (autograd, torch.optim), the course's losses
+datasets             the cat images and MNIST (torchvision) as tensors, examples in rows
+regularization       course 2, week 1: nn.init, L2 as weight_decay, dropout with its mask
+gradient_checking    course 2, week 1: torch.autograd.gradcheck
+optim                course 2, week 2: torch.optim's SGD, momentum, Adam and schedulers
+batch_norm           course 2, week 3: nn.BatchNorm1d between the layers
+cnn                  course 4, week 1: nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d, the MNIST CNN
+detection            course 4, week 3: YOLO's boxes with torchvision.ops
+style_transfer       course 4, week 4: content, style and total costs, autograd
+face_recognition     course 4, week 4: the triplet loss, and torch's own beside it
+rnn                  course 5, week 1: nn.RNN, nn.LSTM, nn.GRU and their cells
+char_rnn             course 5, week 1: "Dinosaurus Island", nn.RNN + nn.Linear
+attention            course 5, week 4: attention, nn.MultiheadAttention, an encoder layer
 """
 from .models import DeepNet, LogisticRegression, PlanarNet, ACTIVATIONS
 from .train import criterion_for, he_init_, loss_input, train_step

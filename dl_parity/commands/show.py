@@ -1,9 +1,11 @@
 """``dl-parity show NAME``: one formula, its NumPy code beside its PyTorch code.
 
-NAME is a catalog id (``w4.linear_backward``) or a function name
-(``linear_backward``, ``sigmoid``, ``compute_cost``, ``DeepNet.forward``).
-``--list`` lists every entry by course week; ``--check`` runs the entry's parity
-tests now and prints the measured error on each device and dtype.
+NAME is a catalog id (``w4.linear_backward``), a function name (``linear_backward``,
+``sigmoid``, ``compute_cost``, ``DeepNet.forward``), the end of an id (``adam``) or
+words of an entry's id, title or functions (``batchnorm``, ``"batch norm backward"``);
+a name that fits several entries lists them. ``--list`` lists every entry by course
+week; ``--check`` runs the entry's parity tests now and prints the measured error on
+each device and dtype.
 """
 from __future__ import annotations
 
@@ -57,9 +59,12 @@ def _suggestions(name: str) -> list[str]:
     return close
 
 
+#: at most this many candidates are named when NAME is ambiguous
+MAX_CANDIDATES = 12
+
+
 def run(args) -> int:
-    from ..catalog import CATALOG
-    from ..sources import entries_for
+    from ..catalog import CATALOG, find
 
     if args.list:
         if args.name or args.check:
@@ -70,13 +75,19 @@ def run(args) -> int:
     if not args.name:
         raise UsageError("expected a NAME (a catalog id or a function name such as "
                          "linear_backward) or --list; got neither")
-    entries = entries_for(args.name)
-    if not entries:
+    match = find(args.name)
+    if not match.entries:
         close = _suggestions(args.name)
         hint = f"; closest: {', '.join(close)}" if close else ""
         raise UsageError(f"no catalog entry or function named {args.name!r}{hint} "
                          f"(dl-parity show --list lists them all)")
-    entry, others = entries[0], entries[1:]
+    if match.ambiguous:
+        named = [f"{f.id} ({f.title})" for f in match.entries[:MAX_CANDIDATES]]
+        more = len(match.entries) - len(named)
+        raise UsageError(f"{args.name!r} fits {len(match.entries)} catalog entries: "
+                         + "; ".join(named) + (f"; and {more} more" if more > 0 else "")
+                         + ". Name one by its id")
+    entry, others = match.entries[0], match.entries[1:]
     console = _console()
     width = console.width
     side = args.layout == "side" or (args.layout == "auto" and console.is_terminal
@@ -91,27 +102,58 @@ def run(args) -> int:
 
 
 # ---------------------------------------------------------------------------- printing
+def _list_table_width(catalog) -> int:
+    """Columns a --list table needs to show every id and code name whole: the widest
+    id, code names one per line, the longest title word, and rich's borders and padding."""
+    from ..sources import short_name
+
+    def widest(texts):
+        return max((len(t) for t in texts), default=0)
+
+    return (widest(f.id for f in catalog) + widest(w for f in catalog for w in f.title.split())
+            + widest(short_name(p) for f in catalog for p in f.scratch)
+            + widest(short_name(p) for f in catalog for p in f.torch) + 13)
+
+
 def print_list(console, catalog) -> None:
+    """Every entry by course week: id, title, and the NumPy and PyTorch code that computes
+    it, never cut. A table where the terminal is wide enough for every name whole
+    (:func:`_list_table_width`), else one entry per block, its names wrapped between names."""
     from rich.table import Table
+    from rich.text import Text
 
     from ..catalog import WEEKS
     from ..sources import short_name
 
+    table_mode = console.width >= _list_table_width(catalog)
     weeks = list(WEEKS) + sorted({f.week for f in catalog} - set(WEEKS))
     for w in weeks:
         items = [f for f in catalog if f.week == w]
         if not items:
             continue
-        table = Table(title=escape(WEEKS.get(w, f"Week {w}")), title_justify="left", show_lines=False,
+        title = escape(WEEKS.get(w, f"Week {w}"))
+        if not table_mode:
+            console.print(f"[bold]{title}[/bold]")
+            for f in items:
+                console.print(Text.assemble((f.id, "cyan"), "  ", f.title))
+                grid = Table.grid(padding=(0, 1))
+                grid.add_column(no_wrap=True, style="dim")
+                grid.add_column(overflow="fold")
+                grid.add_row("   NumPy", ", ".join(short_name(p) for p in f.scratch))
+                grid.add_row("   PyTorch", ", ".join(short_name(p) for p in f.torch))
+                console.print(grid)
+            console.print()
+            continue
+        table = Table(title=title, title_justify="left", show_lines=False,
                       title_style="bold", expand=False)
         table.add_column("id", style="cyan", no_wrap=True)
-        table.add_column("formula")
-        table.add_column("NumPy (scratch)")
-        table.add_column("PyTorch (torch_ref)")
+        table.add_column("title")
+        table.add_column("NumPy (scratch)", no_wrap=True)
+        table.add_column("PyTorch (torch_ref)", no_wrap=True)
         for f in items:
             table.add_row(escape(f.id), escape(f.title),
-                          escape(", ".join(short_name(p) for p in f.scratch)),
-                          escape(", ".join(short_name(p) for p in f.torch)))
+                          escape("\n".join(short_name(p) for p in f.scratch)),
+                          escape("\n".join(short_name(p) for p in f.torch)))
         console.print(table)
         console.print()
 
@@ -176,12 +218,13 @@ def print_entry(console, entry, side_by_side: bool) -> None:
 def check(console, entry, device: str | None = None) -> int:
     from rich.table import Table
 
-    from ..study import entry_status, fmt_err, fmt_tol, run_parity
+    from ..study import (entry_status, fmt_compared, fmt_ratio, fmt_tol, progress_default,
+                         run_parity)
 
     console.print()
     console.print(f"[bold]Running the parity tests of {escape(entry.id)}[/bold] "
                   f"[dim]({escape(', '.join(entry.tests))})[/dim]")
-    result = run_parity(entry.tests, device=device, progress=console.is_terminal,
+    result = run_parity(entry.tests, device=device, progress=progress_default(),
                         description=entry.id)
     for test, why in result.missing.items():
         console.print(f"[yellow]not run:[/yellow] {escape(test)}: {escape(why)}")
@@ -195,15 +238,17 @@ def check(console, entry, device: str | None = None) -> int:
                              f"({rep.get('processor', '')}), torch {rep.get('torch', '')}, "
                              f"numpy {rep.get('numpy', '')}, "
                              f"CUDA: {rep.get('cuda') or 'not available'}"), style="dim")
-        table = Table(show_lines=False)
+        table = Table(show_lines=False, caption="each comparison passes when |Δ| = |torch − "
+                      "numpy| ≤ atol + rtol·|numpy| element-wise; shown at the element nearest "
+                      "its bound, with |Δ| / allowed (at most 1 passes)", caption_justify="left")
         for col in ("test", "compared", "device", "dtype", "n"):
             table.add_column(col)
-        for col in ("max abs err", "max rel err", "tolerance"):
+        for col in ("|Δ| vs atol + rtol·|numpy|", "|Δ| / allowed", "tolerance"):
             table.add_column(col, justify="right")
         table.add_column("ok")
         for r in sorted(status.rows, key=lambda r: (r.test, r.what, r.device, r.dtype)):
             table.add_row(escape(r.test.split("::")[-1]), escape(r.what), r.device, r.dtype, str(r.n),
-                          fmt_err(r.max_abs), fmt_err(r.max_rel), fmt_tol(r),
+                          fmt_compared(r), fmt_ratio(r), fmt_tol(r),
                           "[green]yes[/green]" if r.passed else "[red]NO[/red]")
         console.print(table)
     for reason, n in result.skip_reasons().items():

@@ -4,9 +4,12 @@ One page (``DIR/index.html``, readable straight from disk, no network needed) wi
 every catalog formula beside its NumPy and its PyTorch code, the parity measured
 by a fresh run of the parity suite on this machine (CPU, and CUDA when present),
 and the learning curves of both implementations trained from the same weights.
+Progress bars on a terminal, one line per stage otherwise; the last line counts
+the formulas within tolerance, failed and not measured.
 """
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from ..cli import UsageError
@@ -47,16 +50,23 @@ def run(args) -> int:
         if unknown:
             raise UsageError(f"--only: unknown catalog id(s) {', '.join(unknown)}; "
                              f"see dl-parity show --list")
+    interactive = study.progress_default()
     try:
-        index = study.build(out, quick=args.quick, run_tests=not args.no_run, only=args.only,
-                            data_dir=args.data, curves=not args.no_curves)
+        site = study.build_site(out, quick=args.quick, run_tests=not args.no_run, only=args.only,
+                                data_dir=args.data, curves=not args.no_curves,
+                                progress=interactive,
+                                log=None if interactive else _log)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    print(f"wrote {index}")
-    if not args.no_run:
-        failed = study.failed_formulas(index.parent / "parity-report.json")
-        if failed:
-            print(f"parity FAILED for {len(failed)} formula(s): {', '.join(failed)} "
-                  f"(see the page)")
-            return 1
+    print(f"wrote {site.index}")
+    print(f"parity: {site.verdict}")
+    if site.failed:
+        print(f"parity FAILED for {len(site.failed)} formula(s): {', '.join(site.failed)} "
+              f"(see the page)")
+        return 1
     return 0
+
+
+def _log(message: str) -> None:
+    """One plain line per stage where no progress bar is drawn (a log, a pipe)."""
+    print(f"dl-parity study: {message}", file=sys.stderr, flush=True)
