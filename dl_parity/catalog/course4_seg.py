@@ -1,6 +1,7 @@
-"""Course 4 ("Convolutional Neural Networks"), week 3: the YOLO evaluation pipeline of the car
-detection assignment, and the U-Net blocks of the image segmentation assignment (transposed
-convolution, max pooling, the skip concatenation)."""
+"""Course 4 ("Convolutional Neural Networks"), week 3: the U-Net blocks of the image
+segmentation assignment (transposed convolution, max pooling, the skip concatenation). The
+car detection assignment's evaluation pipeline (scratch.yolo) is course4_apps' c4.yolo_eval,
+beside the filter and the NMS it builds on."""
 from __future__ import annotations
 
 from .base import Formula
@@ -8,38 +9,10 @@ from .base import Formula
 #: week key -> heading ("c4w3", object detection, is course4_apps')
 WEEKS: dict[str, str] = {"c4w3b": "Course 4, week 3: image segmentation with U-Net"}
 
-T_YOLO = "parity_tests/test_yolo.py"
 T_LAYERS = "parity_tests/test_conv_layers.py"
 T_UNET = "parity_tests/test_unet.py"
 
 ENTRIES: tuple[Formula, ...] = (
-    Formula(
-        "c4.yolo_eval", "c4w3", "Object detection (YOLO)",
-        "From YOLO's outputs to boxes: corners, scaling, yolo_eval",
-        "(y₁, x₁, y₂, x₂) = (y − h/2, x − w/2, y + h/2, x + w/2)\n"
-        "boxes := boxes · (height, width, height, width)\n"
-        "yolo_eval: corners → filter (score ≥ threshold) → scale → non-max suppression",
-        r"(y_1, x_1, y_2, x_2) = \big(b_y - \tfrac{b_h}{2},\ b_x - \tfrac{b_w}{2},\ "
-        r"b_y + \tfrac{b_h}{2},\ b_x + \tfrac{b_w}{2}\big), \quad "
-        r"\text{boxes} \cdot (H, W, H, W)",
-        ("scratch.yolo.yolo_boxes_to_corners", "scratch.yolo.scale_boxes", "scratch.yolo.yolo_eval"),
-        ("torch_ref.yolo.yolo_boxes_to_corners", "torch_ref.yolo.scale_boxes",
-         "torch_ref.yolo.yolo_eval"),
-        (f"{T_YOLO}::test_boxes_to_corners_and_scale_parity", f"{T_YOLO}::test_yolo_eval_parity",
-         f"{T_YOLO}::test_corners_and_scaling_by_hand", f"{T_YOLO}::test_yolo_eval_is_the_course_pipeline",
-         f"{T_YOLO}::test_course_random_outputs_with_negative_sizes"),
-        torch_ops=("torchvision.ops.box_convert", "torchvision.ops.nms",
-                   "torchvision.ops.batched_nms"),
-        note="The course's signatures: yolo_eval(yolo_outputs, image_shape=(720, 1280), "
-             "max_boxes=10, score_threshold=.6, iou_threshold=.5) with yolo_outputs = (box_xy, "
-             "box_wh, box_confidence, box_class_probs). Its NMS ignores the classes "
-             "(torchvision.ops.nms); per_class=True (not the course's) runs it per class "
-             "(batched_nms). box_convert's 'cxcywh' → 'xyxy' gives (x1, y1, x2, y2): torch_ref "
-             "reorders to the course's (y1, x1, y2, x2). Inference only: no backward pass.",
-        marks=("box_mins = box_xy - (box_wh / 2.)", "box_maxes = box_xy + (box_wh / 2.)",
-               "boxes = boxes * image_dims",
-               "scores, boxes, classes = suppression(scores, boxes, classes, max_boxes, "
-               "iou_threshold)")),
     Formula(
         "c4.conv2d_transpose", "c4w3b", "U-Net", "Transposed convolution",
         "Z_full[:, s h + p, s w + q, :] += A_prev[:, h, w, :] W[p, q]ᵀ   ((n − 1) s + f rows)\n"
