@@ -22,13 +22,14 @@ import re
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from parity_tests._conv_scales import abs_scales, count
 from parity_tests._finite_differences import assert_gradient
 from parity_tests._tolerances import ELEMENTWISE_OPS, tolerance
 from scratch import conv, conv_layers as cl, mobilenet as mn
+from scratch._validate_layers import transpose_output_hw
 from torch_ref import conv_layers as tl
 from torch_ref.cnn import nchw_to_nhwc, nhwc_to_nchw, torch_bias_to_course, \
     torch_filter_to_course
@@ -62,7 +63,8 @@ def conv_problems(draw, dtype, depthwise=False):
     padding = draw(st.sampled_from(["valid", "same", 0, 1, 2] if stride == 1 else
                                    ["valid", 0, 1, 2]), label="padding")
     # the smallest image the filter fits once padded
-    n_min = {"valid": f, "same": 1}.get(padding) if isinstance(padding, str) else max(f - 2 * padding, 1)
+    n_min = {"valid": f, "same": 1}[padding] if isinstance(padding, str) else \
+        max(f - 2 * padding, 1)
     m = draw(st.integers(1, 3), label="m")
     n_H = n_min + draw(st.integers(0, 4), label="n_H - min")
     n_W = n_min + draw(st.integers(0, 4), label="n_W - min")
@@ -94,7 +96,6 @@ def transpose_problems(draw, dtype):
     A_prev = rng.uniform(-1, 1, (m, n_H, n_W, n_C_prev)).astype(dtype)
     W = (rng.standard_normal((f, f, n_C, n_C_prev)) / math.sqrt(f * f * n_C_prev)).astype(dtype)
     b = (0.5 * rng.standard_normal((1, 1, 1, n_C))).astype(dtype)
-    from scratch._validate_layers import transpose_output_hw
     if min(transpose_output_hw(n, f, stride, hparameters) for n in (n_H, n_W)) < 1:
         hparameters = {"stride": stride, "pad": 0, "output_padding": 0}
     return rng, A_prev, W, b, hparameters
@@ -142,9 +143,10 @@ def test_conv2d_is_week_1s_convolution(data):
     """The tap-by-tap Conv2D computes week 1's conv_forward/conv_backward (the course's loops)
     for every integer padding: two NumPy routes, float64."""
     rng, A_prev, W, b, stride, padding = data.draw(conv_problems(np.float64))
-    pad = {"valid": 0, "same": None}.get(padding, padding) if isinstance(padding, str) else padding
-    if pad is None:
-        return                      # "same" with an even f pads unevenly: week 1 cannot
+    f = W.shape[0]
+    assume(padding != "same" or f % 2 == 1)     # an even f's "same" pads unevenly: week 1 cannot
+    pad = {"valid": 0, "same": (f - 1) // 2}.get(padding, padding) if isinstance(padding, str) \
+        else padding
     Z, cache = cl.conv2d_forward(A_prev, W, b, stride, padding)
     Z1, cache1 = conv.conv_forward(A_prev, W, b, {"stride": stride, "pad": pad})
     np.testing.assert_allclose(Z, Z1, rtol=1e-12, atol=1e-13)

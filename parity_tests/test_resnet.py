@@ -13,8 +13,8 @@ and db, each batch norm's (2N + ELEMENTWISE_OPS) forward and (4N + 2 ELEMENTWISE
 steps. Values are not all of order 1 here, so each count is multiplied by the magnitude it
 sums (sum|terms| <= K max|a| max|w|, W ~ N(0, 1/K)): S_a, the largest activation, forward; S_g,
 the largest gradient inside the block (recorded by backward hooks: batch norm's gamma / sigma
-can make it larger than dA), backward; and batch norm's by the draw's conditioning kappa (max|Z| / min sqrt(sigma^2 + epsilon) of the values it normalises,
-at least 4).
+can make it larger than dA), backward; and batch norm's by the draw's conditioning kappa
+(max|Z| / min sqrt(sigma^2 + epsilon) of the values it normalises, at least 4).
 """
 from __future__ import annotations
 

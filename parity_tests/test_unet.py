@@ -146,7 +146,7 @@ def test_max_pooling2d_parity(device, parity, dtype, data):
 
 
 def test_max_pooling_ties():
-    """A window of four equal values: Keras/PyTorch's rule (and scratch.conv_layers) sends dA to
+    """A window of four equal values: PyTorch's rule (and scratch.conv_layers') sends dA to
     the first, week 1's pool_backward to all four; untied windows agree."""
     from scratch import conv, conv_layers as cl
 

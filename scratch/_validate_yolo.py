@@ -65,9 +65,9 @@ def check_yolo_eval(yolo_outputs, image_shape=(720, 1280), max_boxes=10, score_t
     """yolo_outputs = (box_xy (..., 2), box_wh (..., 2), box_confidence (..., 1),
     box_class_probs (..., C)) over the same grid; the thresholds in [0, 1]; max_boxes >= 0."""
     if not isinstance(yolo_outputs, (tuple, list)) or len(yolo_outputs) != 4:
+        length = f" of length {len(yolo_outputs)}" if isinstance(yolo_outputs, (tuple, list)) else ""
         raise ValueError(f"yolo_outputs: expected the 4 arrays (box_xy, box_wh, box_confidence, "
-                         f"box_class_probs), got {type(yolo_outputs).__name__}"
-                         f"{f' of length {len(yolo_outputs)}' if isinstance(yolo_outputs, (tuple, list)) else ''}")
+                         f"box_class_probs), got {type(yolo_outputs).__name__}{length}")
     box_xy, box_wh = check_boxes_to_corners(*yolo_outputs[:2])
     box_confidence = _boxes_array("box_confidence", yolo_outputs[2], 1, "(..., 1)")
     box_class_probs = _boxes_array("box_class_probs", yolo_outputs[3], None, "(..., C)")

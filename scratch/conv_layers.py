@@ -31,19 +31,19 @@ input), no kernel flip:
     Z = Z_full cropped (before, after) + b
     dA_prev[:, h, w, :] = sum_{p, q} dZ_full[:, s h + p, s w + q, :] W[p, q]
     dW[p, q] = sum_{i, h, w} dZ_full_tap^T A_prev;  db = sum dZ
-MaxPooling2D(pool_size=p) (strides = pool_size, Keras's default): the maximum of each p x p
-window; its backward sends dA to ONE maximum of the window, the first in row-major order, as
-TensorFlow's and PyTorch's max pools do. Week 1's ``pool_backward`` (the course's NumPy) sends
-it to every tied maximum instead; the two differ only where a window ties, which a ReLU
-network makes common: a pixel whose inputs are all zero (dead ReLUs) outputs its bias alone,
-so a whole window can be one positive constant.
-
 Crops: PyTorch's (pad, output_padding) removes pad rows before and pad - output_padding after;
 Keras's "same" gives n s rows: it removes max(f - s, 0) // 2 before and the rest after (the
 row TensorFlow's strided "same" convolution pads at the end); "valid" removes nothing (for
 f < s it appends s - f rows that only the bias reaches). Keras "same" with f = 3, s = 2 is
 therefore PyTorch's padding=0 with the last row and column dropped, NOT padding=1,
 output_padding=1, which keeps the same number of rows shifted by one.
+
+MaxPooling2D(pool_size=p) (strides = pool_size, Keras's default): the maximum of each p x p
+window; its backward sends dA to ONE maximum of the window, the first in row-major order, as
+PyTorch's max pool does (TensorFlow's gradient too goes to a single position per window). Week 1's ``pool_backward`` (the course's NumPy) sends
+it to every tied maximum instead; the two differ only where a window ties, which a ReLU
+network makes common: a pixel whose inputs are all zero (dead ReLUs) outputs its bias alone,
+so a whole window can be one positive constant.
 """
 from __future__ import annotations
 

@@ -21,8 +21,9 @@ dA2 = pool_backward(d_next_layer) + d_skip_connection; the concatenation's gradi
 along the channels: d_up = dmerge[..., :n_filters], d_contractive_input = dmerge[..., n_filters:].
 
 The max pool is Keras's MaxPooling2D (:func:`scratch.conv_layers.max_pooling2d_forward`): its
-backward sends the gradient to the FIRST maximum of a window, as TensorFlow and PyTorch do, not
-to every tied maximum as week 1's ``pool_backward``. The blocks make ties: when a pixel's 3x3
+backward sends the gradient to ONE maximum of a window, the first, as PyTorch's max pool
+(TensorFlow's gradient too goes to a single position per window), not to every tied maximum
+as week 1's ``pool_backward``. The blocks make ties: when a pixel's 3x3
 inputs are all zero (dead ReLUs), the second convolution outputs its bias there, and a window
 of such pixels is one constant.
 

@@ -60,8 +60,8 @@ ENTRIES: tuple[Formula, ...] = (
         note="Keras's conv_block(inputs, n_filters=32, dropout_prob=0, max_pooling=True); "
              "n_filters is read off W1. The dropout keep-mask is drawn by the caller (or with "
              "np.random) and given to both sides. The max pool's gradient goes to a window's "
-             "FIRST maximum, as TensorFlow's and PyTorch's, not to every tied one as week 1's "
-             "pool_backward: dead ReLUs make tied windows (a pixel with all-zero inputs is its "
+             "FIRST maximum, as PyTorch's (TensorFlow's goes to a single one too), not to every "
+             "tied one as week 1's pool_backward: dead ReLUs make tied windows (a pixel with all-zero inputs is its "
              "bias alone).",
         marks=("A2 = A2 * D / (1 - dropout_prob)",
                "next_layer, pool_cache = max_pooling2d_forward.unchecked(A2, 2)",
