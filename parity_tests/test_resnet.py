@@ -286,3 +286,20 @@ def test_bad_input():
     _, cache_test = resnet.identity_block_forward(X, 3, (2, 2, 3), p_id, False)
     with raises("training-mode", "training=False"):
         resnet.update_block_running_stats(p_id, cache_test)
+
+
+def test_torch_side_refuses_a_dict_that_does_not_fit():
+    """torch_ref's blocks check every key and shape before the first copy: a bad dict leaves
+    the module as it was."""
+    rng = np.random.default_rng(1)
+    parameters = random_parameters(rng, identity_block_shapes(3, 3, (2, 2, 3)), np.float64)
+    net = IdentityBlock(3, 3, (2, 2, 3), dtype=torch.float64).load_course_parameters(parameters)
+    with raises("W3", "does not fit", "(3, 2, 1, 1)"):
+        net.load_course_parameters({**parameters, "W1": 0 * parameters["W1"],
+                                    "W3": np.ones((1, 1, 2, 4))})
+    with raises("missing", "'gamma2'"):
+        net.load_course_parameters({k: v for k, v in parameters.items() if k != "gamma2"})
+    for key, value in net.course_parameters().items():
+        np.testing.assert_array_equal(value, parameters[key])
+    with raises("F3 must equal n_C_prev = 3", "(2, 2, 4)"):
+        IdentityBlock(3, 3, (2, 2, 4))
