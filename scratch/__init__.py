@@ -7,6 +7,7 @@ with them.
 
 Modules
 -------
+numpy_basics         course 1, week 2: "Python basics with NumPy" (row-wise softmax, L1, L2, ...)
 activations          sigmoid, tanh, ReLU, leaky ReLU and their backward passes
 cost                 the cross-entropy cost, logs clamped at -100 (as nn.BCELoss)
 logistic_regression  week 2: logistic regression as a neural network
@@ -25,7 +26,13 @@ batch_norm           course 2, week 3: batch norm forward/backward, running stat
 datasets_course2     course 2's circles, moons (scikit-learn) and football (.mat) data
 conv                 course 4, week 1: convolution and pooling, the course's loops
 fast_conv            the same with im2col, and the MNIST CNN
+conv_layers          course 4, weeks 2-3: Keras's Conv2D, BatchNormalization, MaxPooling2D and
+                     Conv2DTranspose by hand, forward and backward
+resnet               course 4, week 2: the identity and convolutional blocks
+mobilenet            course 4, week 2: the depthwise separable convolution
 detection            course 4, week 3: YOLO's IoU, score filtering, non-max suppression
+yolo                 course 4, week 3: the course's yolo_boxes_to_corners, scale_boxes, yolo_eval
+unet                 course 4, week 3: U-Net's conv block and up-sampling block
 style_transfer       course 4, week 4: content, style (Gram) and total costs, gradients by hand
 face_recognition     course 4, week 4: the triplet loss and its gradient
 rnn                  course 5, week 1: RNN, LSTM, two GRU forms, forward and backward in time

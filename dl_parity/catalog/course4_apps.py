@@ -14,6 +14,7 @@ WEEKS: dict[str, str] = {
 T_DET = "parity_tests/test_detection.py"
 T_NST = "parity_tests/test_style_transfer.py"
 T_FACE = "parity_tests/test_face_recognition.py"
+T_YOLO = "parity_tests/test_yolo.py"
 
 _NHWC = ("The course's activations are channels last, (1, n_H, n_W, n_C); PyTorch's feature "
          "maps (1, n_C, n_H, n_W), mapped by torch_ref.cnn.nhwc_to_nchw (a "
@@ -82,6 +83,33 @@ ENTRIES: tuple[Formula, ...] = (
              "(the IoU is unchanged).",
         marks=('order = np.argsort(-scores, kind="stable")',
                "suppressed |= _box_iou(corners[i:i + 1], corners)[0] >= iou_threshold")),
+    Formula(
+        "c4.yolo_eval", "c4w3", "Object detection (YOLO)",
+        "From YOLO's outputs to boxes: corners, scaling, yolo_eval",
+        "(y₁, x₁, y₂, x₂) = (y − h/2, x − w/2, y + h/2, x + w/2)\n"
+        "boxes := boxes · (height, width, height, width)\n"
+        "yolo_eval: corners → filter (score ≥ threshold) → scale → non-max suppression",
+        r"(y_1, x_1, y_2, x_2) = \big(b_y - \tfrac{b_h}{2},\ b_x - \tfrac{b_w}{2},\ "
+        r"b_y + \tfrac{b_h}{2},\ b_x + \tfrac{b_w}{2}\big), \quad "
+        r"\text{boxes} \cdot (H, W, H, W)",
+        ("scratch.yolo.yolo_boxes_to_corners", "scratch.yolo.scale_boxes", "scratch.yolo.yolo_eval"),
+        ("torch_ref.yolo.yolo_boxes_to_corners", "torch_ref.yolo.scale_boxes",
+         "torch_ref.yolo.yolo_eval"),
+        (f"{T_YOLO}::test_boxes_to_corners_and_scale_parity", f"{T_YOLO}::test_yolo_eval_parity",
+         f"{T_YOLO}::test_corners_and_scaling_by_hand", f"{T_YOLO}::test_yolo_eval_is_the_course_pipeline",
+         f"{T_YOLO}::test_course_random_outputs_with_negative_sizes"),
+        torch_ops=("torchvision.ops.box_convert", "torchvision.ops.nms",
+                   "torchvision.ops.batched_nms"),
+        note="The course's signatures: yolo_eval(yolo_outputs, image_shape=(720, 1280), "
+             "max_boxes=10, score_threshold=.6, iou_threshold=.5) with yolo_outputs = (box_xy, "
+             "box_wh, box_confidence, box_class_probs). Its NMS ignores the classes "
+             "(torchvision.ops.nms); per_class=True (not the course's) runs it per class "
+             "(batched_nms). box_convert's 'cxcywh' → 'xyxy' gives (x1, y1, x2, y2): torch_ref "
+             "reorders to the course's (y1, x1, y2, x2). Inference only: no backward pass.",
+        marks=("box_mins = box_xy - (box_wh / 2.)", "box_maxes = box_xy + (box_wh / 2.)",
+               "boxes = boxes * image_dims",
+               "scores, boxes, classes = suppression(scores, boxes, classes, max_boxes, "
+               "iou_threshold)")),
     # ------------------------------------------------------------------ week 4: style transfer
     Formula(
         "c4.content_cost", "c4w4", "Neural style transfer", "Content cost and its gradient",
