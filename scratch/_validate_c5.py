@@ -1,0 +1,358 @@
+"""Input checks of course 5's week-2, week-3 and week-4 additions (scratch.embedding,
+word_vectors, emojify, word2vec, nmt_attention, trigger_word, transformer).
+
+Each ``check_*`` takes the arguments of the function of the same name (as the
+``@checked`` decorator of :mod:`scratch._validate` binds them), raises ``ValueError``
+saying what was expected and what was given, and returns the arguments to use (arrays
+converted) or None. Nothing is computed before they pass.
+"""
+from __future__ import annotations
+
+import numbers
+from pathlib import Path
+
+import numpy as np
+
+from ._validate import _describe
+
+
+# ----------------------------------------------------------------------------- small pieces
+def positive_int(name, value):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ValueError(f"{name}: expected a positive integer, got {value!r}")
+    return int(value)
+
+
+def _non_negative_int(name, value):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
+        raise ValueError(f"{name}: expected an integer >= 0, got {value!r}")
+    return int(value)
+
+
+def _positive_number(name, value):
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
+    if not ok or not np.isfinite(value) or value <= 0:
+        raise ValueError(f"{name}: expected a finite positive number, got {value!r}")
+
+
+def _numeric(name, a, ndim=None):
+    arr = np.asarray(a)
+    if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_):
+        raise ValueError(f"{name}: expected a numeric array, got dtype {arr.dtype}")
+    if ndim is not None and arr.ndim != ndim:
+        raise ValueError(f"{name}: expected an array of rank {ndim}, got {_describe(arr)}")
+    if np.issubdtype(arr.dtype, np.floating) and not np.isfinite(arr).all():
+        raise ValueError(f"{name}: expected finite values, got NaN or inf in {_describe(arr)}")
+    return arr
+
+
+def _shape(name, a, shape, meaning=""):
+    arr = np.asarray(a)
+    if arr.shape != tuple(shape):
+        raise ValueError(f"{name}: expected shape {tuple(shape)}{meaning}, got {_describe(arr)}")
+    return arr
+
+
+def integer_indices(name, a, size, what="word"):
+    """Integer indices in [0, size) (floats holding integers, as the course's
+    ``sentences_to_indices`` returns, are accepted), as np.intp."""
+    arr = np.asarray(a)
+    if arr.dtype == np.bool_ or not (np.issubdtype(arr.dtype, np.integer)
+                                     or np.issubdtype(arr.dtype, np.floating)):
+        raise ValueError(f"{name}: expected integer {what} indices, got {_describe(arr)}")
+    if np.issubdtype(arr.dtype, np.floating) and not (np.isfinite(arr).all()
+                                                      and (arr == np.round(arr)).all()):
+        raise ValueError(f"{name}: expected integer {what} indices, got non-integer values in "
+                         f"{_describe(arr)}")
+    if arr.size and (arr.min() < 0 or arr.max() >= size):
+        bad = arr[(arr < 0) | (arr >= size)].flat[0]
+        raise ValueError(f"{name}: expected {what} indices in [0, {size}) (the vocabulary has "
+                         f"{size} rows), got {bad!r}")
+    return arr.astype(np.intp)
+
+
+def _word_map(word_to_vec_map, name="word_to_vec_map"):
+    """A non-empty dict word -> vector (n,), every vector the same shape; returns n."""
+    if not isinstance(word_to_vec_map, dict) or not word_to_vec_map:
+        got = type(word_to_vec_map).__name__ if not isinstance(word_to_vec_map, dict) \
+            else "an empty dict"
+        raise ValueError(f"{name}: expected a non-empty dict word -> vector (n,), got {got}")
+    shape = None
+    for word, vector in word_to_vec_map.items():
+        v = np.asarray(vector)
+        if v.ndim != 1 or v.size == 0 or not np.issubdtype(v.dtype, np.number):
+            raise ValueError(f"{name}[{word!r}]: expected a numeric vector of shape (n,), got "
+                             f"{_describe(v)}")
+        if shape is None:
+            shape = v.shape
+        elif v.shape != shape:
+            raise ValueError(f"{name}: every vector must have the same shape; {word!r} has "
+                             f"{v.shape}, the first word {shape}")
+    return shape[0]
+
+
+def word_in(name, word, word_to_vec_map, map_name="word_to_vec_map"):
+    """``word`` must be a string and a key of the map (the course's KeyError, said clearly)."""
+    if not isinstance(word, str):
+        raise ValueError(f"{name}: expected a word (str), got {type(word).__name__} {word!r}")
+    if word not in word_to_vec_map:
+        raise ValueError(f"{name}: {word!r} is not in the vocabulary ({map_name} has "
+                         f"{len(word_to_vec_map)} words); pick a word it holds")
+
+
+def _axis(name, g, n):
+    g = _numeric(name, g)
+    _shape(name, g, (n,), " (the size of the word vectors)")
+    if not np.any(g):
+        raise ValueError(f"{name}: expected a non-zero bias axis (its squared norm divides), "
+                         f"got a zero vector")
+    return g
+
+
+def _sentences(name, X):
+    arr = np.asarray(X)
+    if arr.ndim != 1 or arr.size == 0 or not all(isinstance(s, str) for s in arr.tolist()):
+        raise ValueError(f"{name}: expected a non-empty array of sentences (strings) of shape "
+                         f"(m,), got {_describe(arr)}")
+    return arr
+
+
+def _labels(name, Y, m):
+    Y = np.asarray(Y)
+    if Y.shape != (m,) or not np.issubdtype(Y.dtype, np.integer) or Y.min() < 0:
+        raise ValueError(f"{name}: expected integer labels >= 0 of shape ({m},) (one per "
+                         f"sentence), got {_describe(Y)}")
+    return Y
+
+
+# ----------------------------------------------------------------------------- embedding
+def check_embedding_forward(indices, E):
+    E = _numeric("E", E, ndim=2)
+    return integer_indices("indices", indices, E.shape[0]), E
+
+
+def check_embedding_backward(d_out, cache):
+    if not (isinstance(cache, tuple) and len(cache) == 2):
+        raise ValueError("cache: expected (indices, E.shape) from embedding_forward")
+    indices, shape = cache
+    _shape("d_out", d_out, np.shape(indices) + (shape[1],), " (the forward output's)")
+    return np.asarray(d_out), cache
+
+
+# ----------------------------------------------------------------------------- word vectors
+def check_cosine_similarity(u, v):
+    u, v = _numeric("u", u, ndim=1), _numeric("v", v, ndim=1)
+    if u.shape != v.shape:
+        raise ValueError(f"u and v must have the same shape, got u {u.shape} and v {v.shape}")
+    return u, v
+
+
+def check_complete_analogy(word_a, word_b, word_c, word_to_vec_map):
+    _word_map(word_to_vec_map)
+    for name, word in (("word_a", word_a), ("word_b", word_b), ("word_c", word_c)):
+        if not isinstance(word, str):
+            raise ValueError(f"{name}: expected a word (str), got {type(word).__name__}")
+        word_in(name, word.lower(), word_to_vec_map)
+
+
+def check_neutralize(word, g, word_to_vec_map):
+    n = _word_map(word_to_vec_map)
+    word_in("word", word, word_to_vec_map)
+    return word, _axis("g", g, n), word_to_vec_map
+
+
+def check_equalize(pair, bias_axis, word_to_vec_map):
+    n = _word_map(word_to_vec_map)
+    if isinstance(pair, str) or not hasattr(pair, "__len__") or len(pair) != 2:
+        raise ValueError(f"pair: expected two words, e.g. ('actress', 'actor'), got {pair!r}")
+    for i, word in enumerate(pair):
+        word_in(f"pair[{i}]", word, word_to_vec_map)
+    if np.array_equal(word_to_vec_map[pair[0]], word_to_vec_map[pair[1]]):
+        raise ValueError(f"pair: {pair[0]!r} and {pair[1]!r} have the same vector, so "
+                         f"||e_w1 - mu|| = 0 divides; expected two different vectors")
+    return pair, _axis("bias_axis", bias_axis, n), word_to_vec_map
+
+
+# ----------------------------------------------------------------------------- emojify
+def check_convert_to_one_hot(Y, C):
+    C = positive_int("C", C)
+    Y = np.asarray(Y)
+    if not np.issubdtype(Y.dtype, np.integer) or (Y.size and (Y.min() < 0 or Y.max() >= C)):
+        raise ValueError(f"Y: expected integer labels in [0, {C}), got {_describe(Y)}"
+                         + (f" with values {np.unique(Y)[:6]}" if Y.size else ""))
+    return Y, C
+
+
+def check_sentence_to_avg(sentence, word_to_vec_map):
+    if not isinstance(sentence, str):
+        raise ValueError(f"sentence: expected a string, got {type(sentence).__name__}")
+    _word_map(word_to_vec_map)
+
+
+def check_model_step(avg, Y_oh_i, W, b, learning_rate):
+    W = _numeric("W", W, ndim=2)
+    n_y, n_h = W.shape
+    avg = _shape("avg", _numeric("avg", avg), (n_h,), " (n_h, read off W)")
+    b = _shape("b", _numeric("b", b), (n_y,), " (n_y, read off W)")
+    Y_oh_i = _shape("Y_oh_i", _numeric("Y_oh_i", Y_oh_i), (n_y,), " (one-hot, n_y)")
+    if not (np.isin(Y_oh_i, (0, 1)).all() and Y_oh_i.sum() == 1):
+        raise ValueError(f"Y_oh_i: expected a one-hot label (a single 1), got {Y_oh_i}")
+    _positive_number("learning_rate", learning_rate)
+    return avg, Y_oh_i, W, b, learning_rate
+
+
+def check_predict(X, Y, W, b, word_to_vec_map):
+    X = _sentences("X", X)
+    Y = _labels("Y", Y, X.shape[0])
+    n_h = _word_map(word_to_vec_map)
+    W = _numeric("W", W, ndim=2)
+    _shape("W", W, (W.shape[0], n_h), " (n_y, n_h), n_h the word vectors' size")
+    b = _shape("b", _numeric("b", b), (W.shape[0],), " (n_y,)")
+    return X, Y, W, b, word_to_vec_map
+
+
+def check_emojify_model(X, Y, word_to_vec_map, learning_rate, num_iterations):
+    X = _sentences("X", X)
+    Y = _labels("Y", Y, X.shape[0])
+    n_y = len(np.unique(Y))
+    if set(np.unique(Y).tolist()) != set(range(n_y)):
+        raise ValueError(f"Y: the course counts the classes as len(np.unique(Y)) = {n_y}, so the "
+                         f"labels must be exactly 0..{n_y - 1}; got {np.unique(Y).tolist()}")
+    _word_map(word_to_vec_map)
+    _positive_number("learning_rate", learning_rate)
+    positive_int("num_iterations", num_iterations)
+    return X, Y, word_to_vec_map, learning_rate, num_iterations
+
+
+def _word_to_index(word_to_index, lowest):
+    if not isinstance(word_to_index, dict) or not word_to_index:
+        raise ValueError("word_to_index: expected a non-empty dict word -> index")
+    for word, index in word_to_index.items():
+        if isinstance(index, bool) or not isinstance(index, numbers.Integral) or index < lowest:
+            raise ValueError(f"word_to_index[{word!r}]: expected an integer index >= {lowest}"
+                             + (" (0 is the padding index)" if lowest else "")
+                             + f", got {index!r}")
+
+
+def check_sentences_to_indices(X, word_to_index, max_len):
+    X = _sentences("X", X)
+    _word_to_index(word_to_index, 1)
+    max_len = positive_int("max_len", max_len)
+    for i, sentence in enumerate(X):
+        known = sum(w in word_to_index for w in sentence.lower().split())
+        if known > max_len:
+            raise ValueError(f"X[{i}]: {sentence!r} has {known} words of the vocabulary, more "
+                             f"than max_len = {max_len}")
+    return X, word_to_index, max_len
+
+
+def check_pretrained_embedding_layer(word_to_vec_map, word_to_index):
+    _word_map(word_to_vec_map)
+    _word_to_index(word_to_index, 0)
+    top = len(word_to_index)
+    for word, index in word_to_index.items():
+        word_in(f"word_to_index's word {word!r}", word, word_to_vec_map)
+        if index > top:
+            raise ValueError(f"word_to_index[{word!r}] = {index}: expected an index <= "
+                             f"len(word_to_index) = {top} (the matrix has {top + 1} rows)")
+
+
+# ----------------------------------------------------------------------------- word2vec
+def check_path(path=None):
+    if path is not None and not Path(path).is_file():
+        raise ValueError(f"path: expected a text file, got {str(path)!r} (not a file)")
+
+
+def check_build_vocabulary(words, min_count=1):
+    if isinstance(words, str) or not all(isinstance(w, str) for w in words) or not len(words):
+        raise ValueError("words: expected a non-empty list of words (strings)"
+                         + ("; got one string: split it into words first"
+                            if isinstance(words, str) else ""))
+    min_count = positive_int("min_count", min_count)
+    if max(np.unique(np.asarray(words), return_counts=True)[1]) < min_count:
+        raise ValueError(f"min_count = {min_count}: no word occurs that often, the vocabulary "
+                         f"would be empty")
+    return list(words), min_count
+
+
+def check_skipgram_pairs(indices, window):
+    indices = np.asarray(indices)
+    if indices.ndim != 1 or indices.size < 2 or not np.issubdtype(indices.dtype, np.integer):
+        raise ValueError(f"indices: expected the corpus as integer word indices (N,), N >= 2, "
+                         f"got {_describe(indices)}")
+    return indices, positive_int("window", window)
+
+
+def check_sampling_distribution(counts, power=0.75):
+    counts = _numeric("counts", counts, ndim=1)
+    if counts.size == 0 or counts.min() < 0 or counts.sum() <= 0:
+        raise ValueError(f"counts: expected non-negative word counts with a positive sum, got "
+                         f"{_describe(counts)}")
+    if not isinstance(power, numbers.Real) or not np.isfinite(power):
+        raise ValueError(f"power: expected a finite number (3/4 the lecture's), got {power!r}")
+    return counts, power
+
+
+def check_negative_sampling_batches(c, t, P, k, batch_size, seed):
+    P = _numeric("P", P, ndim=1)
+    if P.size == 0 or P.min() < 0 or not np.isclose(P.sum(), 1):
+        raise ValueError(f"P: expected a probability distribution over the vocabulary (V,), "
+                         f"non-negative, summing to 1; got {_describe(P)} summing to {P.sum()}")
+    c = integer_indices("c", c, P.size)
+    t = integer_indices("t", t, P.size)
+    if c.ndim != 1 or c.shape != t.shape or c.size == 0:
+        raise ValueError(f"c and t: expected two (n_pairs,) arrays of the same length >= 1, got "
+                         f"c {c.shape} and t {t.shape}")
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise ValueError(f"seed: expected an integer, got {seed!r}")
+    return c, t, P, positive_int("k", k), positive_int("batch_size", batch_size), seed
+
+
+def check_initialize_word2vec(vocab_size, emb_dim, seed=1):
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise ValueError(f"seed: expected an integer, got {seed!r}")
+    return positive_int("vocab_size", vocab_size), positive_int("emb_dim", emb_dim), seed
+
+
+def _word2vec_parameters(parameters):
+    if not isinstance(parameters, dict) or "E" not in parameters or "Theta" not in parameters:
+        got = sorted(parameters) if isinstance(parameters, dict) else type(parameters).__name__
+        raise ValueError(f"parameters: expected a dict with keys E, Theta, got {got}")
+    E = _numeric("parameters: E", parameters["E"], ndim=2)
+    Theta = _numeric("parameters: Theta", parameters["Theta"], ndim=2)
+    if E.shape != Theta.shape:
+        raise ValueError(f"parameters: E and Theta must have the same shape (V, n), got E "
+                         f"{E.shape} and Theta {Theta.shape}")
+    return E
+
+
+def check_negative_sampling_forward(c, t, parameters):
+    V = _word2vec_parameters(parameters).shape[0]
+    c = integer_indices("c", c, V)
+    t = integer_indices("t", t, V)
+    if c.ndim != 1 or c.size == 0 or t.ndim != 2 or t.shape[0] != c.shape[0]:
+        raise ValueError(f"c (m,) and t (m, 1 + k): expected m >= 1 context words and, for "
+                         f"each, its true target then k negatives; got c {c.shape} and "
+                         f"t {t.shape}")
+    return c, t, parameters
+
+
+def check_negative_sampling_backward(cache):
+    if not (isinstance(cache, tuple) and len(cache) == 7):
+        raise ValueError("cache: expected the cache negative_sampling_forward returns")
+
+
+def check_update_word2vec(parameters, grads, learning_rate):
+    E = _word2vec_parameters(parameters)
+    if not isinstance(grads, dict) or "dE" not in grads or "dTheta" not in grads:
+        raise ValueError("grads: expected a dict with keys dE, dTheta")
+    for key in ("dE", "dTheta"):
+        _shape(f"grads: {key}", grads[key], E.shape, " (the shape of E and Theta)")
+    _positive_number("learning_rate", learning_rate)
+
+
+def check_word_vectors(parameters, index_to_word):
+    E = _word2vec_parameters(parameters)
+    if not isinstance(index_to_word, dict) or set(index_to_word) != set(range(E.shape[0])):
+        raise ValueError(f"index_to_word: expected a dict with the keys 0..{E.shape[0] - 1}, "
+                         f"one per row of E")
