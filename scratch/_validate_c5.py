@@ -356,3 +356,69 @@ def check_word_vectors(parameters, index_to_word):
     if not isinstance(index_to_word, dict) or set(index_to_word) != set(range(E.shape[0])):
         raise ValueError(f"index_to_word: expected a dict with the keys 0..{E.shape[0] - 1}, "
                          f"one per row of E")
+
+
+# ----------------------------------------------------------------------------- attention step
+def _kernel_dict(parameters, shapes):
+    keys = ", ".join(shapes)
+    if not isinstance(parameters, dict):
+        raise ValueError(f"parameters: expected a dict with keys {keys}, got "
+                         f"{type(parameters).__name__}")
+    missing = [key for key in shapes if key not in parameters]
+    if missing:
+        raise ValueError(f"parameters: missing {missing}; expected {keys}, got "
+                         f"{sorted(parameters)}")
+    for key, shape in shapes.items():
+        _shape(f"parameters: {key}", _numeric(f"parameters: {key}", parameters[key]), shape)
+
+
+def check_one_step_attention(a, s_prev, parameters):
+    a = _numeric("a", a, ndim=3)
+    s_prev = _numeric("s_prev", s_prev, ndim=2)
+    if 0 in a.shape or 0 in s_prev.shape:
+        raise ValueError(f"a (m, T_x, 2 n_a) and s_prev (m, n_s): expected no empty axis, got "
+                         f"a {a.shape} and s_prev {s_prev.shape}")
+    if s_prev.shape[0] != a.shape[0]:
+        raise ValueError(f"a and s_prev must hold the same number of examples m: a {a.shape}, "
+                         f"s_prev {s_prev.shape}")
+    W1 = np.asarray(parameters.get("W1")) if isinstance(parameters, dict) else None
+    n_e = W1.shape[-1] if W1 is not None and W1.ndim == 2 else 10
+    _kernel_dict(parameters, {"W1": (a.shape[2] + s_prev.shape[1], n_e), "b1": (n_e,),
+                              "W2": (n_e, 1), "b2": (1,)})
+    dtype = np.result_type(a, s_prev, np.float32)
+    return a.astype(dtype, copy=False), s_prev.astype(dtype, copy=False), parameters
+
+
+def check_one_step_attention_backward(d_context, cache):
+    if not (isinstance(cache, tuple) and len(cache) == 6):
+        raise ValueError("cache: expected the cache one_step_attention returns")
+    a = cache[0]
+    return _shape("d_context", d_context, (a.shape[0], 1, a.shape[2]),
+                  " (m, 1, 2 n_a), the context's"), cache
+
+
+# ----------------------------------------------------------------------------- 1-D convolution
+def check_conv1d_forward(X, W, b, stride=1, pad=0):
+    X = _numeric("X", X, ndim=3)
+    W = _numeric("W", W, ndim=3)
+    stride = positive_int("stride", stride)
+    pad = _non_negative_int("pad", pad)
+    if W.shape[1] != X.shape[2]:
+        raise ValueError(f"W (f, n_C_prev, n_C) and X (m, T_x, n_C_prev): the channels must "
+                         f"agree, got W {W.shape} and X {X.shape}")
+    b = _shape("b", _numeric("b", b), (W.shape[2],), " (n_C,)")
+    if X.shape[0] == 0 or W.shape[0] == 0:
+        raise ValueError(f"X and W: expected m >= 1 and f >= 1, got X {X.shape}, W {W.shape}")
+    if W.shape[0] > X.shape[1] + 2 * pad:
+        raise ValueError(f"W: the filter (f = {W.shape[0]}) is longer than the padded input "
+                         f"(T_x + 2 pad = {X.shape[1]} + 2 * {pad} = {X.shape[1] + 2 * pad})")
+    return X, W, b, stride, pad
+
+
+def check_conv1d_backward(dZ, cache):
+    if not (isinstance(cache, tuple) and len(cache) == 4):
+        raise ValueError("cache: expected (X_pad, W, stride, pad) from conv1d_forward")
+    X_pad, W, stride, _ = cache
+    T_out = (X_pad.shape[1] - W.shape[0]) // stride + 1
+    return _shape("dZ", dZ, (X_pad.shape[0], T_out, W.shape[2]),
+                  " (m, T_out, n_C), the forward output's"), cache
