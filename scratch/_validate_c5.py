@@ -422,3 +422,151 @@ def check_conv1d_backward(dZ, cache):
     T_out = (X_pad.shape[1] - W.shape[0]) // stride + 1
     return _shape("dZ", dZ, (X_pad.shape[0], T_out, W.shape[2]),
                   " (m, T_out, n_C), the forward output's"), cache
+
+
+# ----------------------------------------------------------------------------- transformer
+def _attention_checks():
+    from . import attention
+    return attention
+
+
+def _decoder_keys():
+    from .attention import MHA_KEYS, FFN_KEYS
+    return (tuple(k + "1" for k in MHA_KEYS) + tuple(k + "2" for k in MHA_KEYS) + FFN_KEYS
+            + ("gamma1", "beta1", "gamma2", "beta2", "gamma3", "beta3"))
+
+
+def check_decoder_layer_forward(x, enc_output, parameters, num_heads, look_ahead_mask=None,
+                                padding_mask=None, eps=1e-6):
+    A = _attention_checks()
+    keys = _decoder_keys()
+    if not isinstance(parameters, dict):
+        raise ValueError(f"parameters: expected a dict with keys {', '.join(keys)}, got "
+                         f"{type(parameters).__name__}")
+    missing = [key for key in keys if key not in parameters]
+    if missing:
+        raise ValueError(f"parameters: missing {missing}; expected {', '.join(keys)}, got "
+                         f"{sorted(parameters)}")
+    block = {k: parameters[k + "1"] for k in A.MHA_KEYS}
+    x, _, _, look_ahead_mask, num_heads = A._check_mha(x, x, x, block, num_heads, look_ahead_mask)
+    enc_output = np.asarray(enc_output)
+    if enc_output.ndim != 3:
+        raise ValueError(f"enc_output: expected (m, n_in, d_model), got {_describe(enc_output)}")
+    block = {k: parameters[k + "2"] for k in A.MHA_KEYS}
+    _, enc_output, _, padding_mask, _ = A._check_mha(x, enc_output, enc_output, block, num_heads,
+                                                     padding_mask)
+    A._check_ffn(x, parameters)
+    for i in (1, 2, 3):
+        A._check_layer_norm(x, parameters[f"gamma{i}"], parameters[f"beta{i}"], eps)
+    return x, enc_output, parameters, num_heads, look_ahead_mask, padding_mask, eps
+
+
+def check_decoder_layer_backward(d_out, cache):
+    if not (isinstance(cache, tuple) and len(cache) == 6):
+        raise ValueError("cache: expected the cache decoder_layer_forward returns")
+    return _shape("d_out", d_out, cache[0][0].shape, " (the layer output's)"), cache
+
+
+def _stack(name, parameters):
+    """{"embedding": (vocab, d_model), "layers": [dict, ...]}; returns the embedding."""
+    if not isinstance(parameters, dict) or "embedding" not in parameters \
+            or "layers" not in parameters:
+        got = sorted(parameters) if isinstance(parameters, dict) else type(parameters).__name__
+        raise ValueError(f"{name}: expected a dict with keys embedding (vocab, d_model) and "
+                         f"layers (a list of layer dicts), got {got}")
+    embedding = _numeric(f"{name}: embedding", parameters["embedding"], ndim=2)
+    layers = parameters["layers"]
+    if not isinstance(layers, (list, tuple)) or not layers \
+            or not all(isinstance(layer, dict) for layer in layers):
+        raise ValueError(f"{name}: layers must be a non-empty list of layer dicts, got "
+                         f"{type(layers).__name__}")
+    return embedding
+
+
+def _ids(name, ids, vocab):
+    ids = integer_indices(name, ids, vocab, what="token")
+    if ids.ndim != 2 or 0 in ids.shape:
+        raise ValueError(f"{name}: expected token ids (m, n) with m, n >= 1, got "
+                         f"{_describe(ids)}")
+    return ids
+
+
+def check_encoder_forward(x, parameters, num_heads, mask=None, eps=1e-6):
+    A = _attention_checks()
+    embedding = _stack("parameters", parameters)
+    ids = _ids("x", x, embedding.shape[0])
+    dummy = np.zeros(ids.shape + (embedding.shape[1],), dtype=embedding.dtype)
+    checked_mask = mask
+    for i, layer in enumerate(parameters["layers"]):
+        try:
+            _, checked_mask, num_heads = A._check_encoder_layer(dummy, layer, num_heads, mask, eps)
+        except ValueError as error:
+            raise ValueError(f"layers[{i}]: {error}") from None
+    return ids, parameters, num_heads, checked_mask, eps
+
+
+def check_encoder_backward(d_out, cache):
+    if not (isinstance(cache, tuple) and len(cache) == 2):
+        raise ValueError("cache: expected the cache encoder_forward returns")
+    return _shape("d_out", d_out, cache[1][-1][0][0].shape, " (the encoder output's)"), cache
+
+
+def check_decoder_forward(x, enc_output, parameters, num_heads, look_ahead_mask=None,
+                          padding_mask=None, eps=1e-6):
+    embedding = _stack("parameters", parameters)
+    ids = _ids("x", x, embedding.shape[0])
+    dummy = np.zeros(ids.shape + (embedding.shape[1],), dtype=embedding.dtype)
+    masks = (look_ahead_mask, padding_mask)
+    for i, layer in enumerate(parameters["layers"]):
+        try:
+            _, enc, _, num_heads, *masks, _ = check_decoder_layer_forward(
+                dummy, enc_output, layer, num_heads, look_ahead_mask, padding_mask, eps)
+        except ValueError as error:
+            raise ValueError(f"layers[{i}]: {error}") from None
+    return (ids, enc, parameters, num_heads, *masks, eps)
+
+
+def check_decoder_backward(d_out, cache):
+    if not (isinstance(cache, tuple) and len(cache) == 2):
+        raise ValueError("cache: expected the cache decoder_forward returns")
+    return _shape("d_out", d_out, cache[1][-1][0][0].shape, " (the decoder output's)"), cache
+
+
+def check_transformer_forward(input_sentence, output_sentence, parameters, num_heads,
+                              enc_padding_mask=None, look_ahead_mask=None, dec_padding_mask=None,
+                              eps=1e-6):
+    keys = ("encoder", "decoder", "final_layer")
+    if not isinstance(parameters, dict) or any(key not in parameters for key in keys):
+        got = sorted(parameters) if isinstance(parameters, dict) else type(parameters).__name__
+        raise ValueError(f"parameters: expected a dict with keys {', '.join(keys)}, got {got}")
+    try:
+        ids_in, _, num_heads, enc_padding_mask, _ = check_encoder_forward(
+            input_sentence, parameters["encoder"], num_heads, enc_padding_mask, eps)
+    except ValueError as error:
+        raise ValueError(f"encoder (input_sentence, enc_padding_mask): {error}") from None
+    d_model = np.shape(parameters["encoder"]["embedding"])[1]
+    dummy = np.zeros(ids_in.shape + (d_model,),
+                     dtype=np.asarray(parameters["encoder"]["embedding"]).dtype)
+    try:
+        ids_out, _, _, _, look_ahead_mask, dec_padding_mask, _ = check_decoder_forward(
+            output_sentence, dummy, parameters["decoder"], num_heads, look_ahead_mask,
+            dec_padding_mask, eps)
+    except ValueError as error:
+        raise ValueError(f"decoder (output_sentence, look_ahead_mask, dec_padding_mask): "
+                         f"{error}") from None
+    final = parameters["final_layer"]
+    if not isinstance(final, dict) or "W" not in final or "b" not in final:
+        raise ValueError("parameters: final_layer must be a dict with keys W "
+                         "(d_model, target_vocab) and b (target_vocab,)")
+    W = _numeric("final_layer: W", final["W"], ndim=2)
+    _shape("final_layer: W", W, (d_model, W.shape[1]), " (d_model, target_vocab)")
+    _shape("final_layer: b", final["b"], (W.shape[1],), " (target_vocab,)")
+    return (ids_in, ids_out, parameters, num_heads, enc_padding_mask, look_ahead_mask,
+            dec_padding_mask, eps)
+
+
+def check_transformer_backward(d_final_output, cache):
+    if not (isinstance(cache, tuple) and len(cache) == 5):
+        raise ValueError("cache: expected the cache transformer_forward returns")
+    return _shape("d_final_output", d_final_output, cache[3].shape,
+                  " (the final output's)"), cache
