@@ -38,7 +38,9 @@ def draw_layer(rng, m, T_x, n_C_prev, f, n_C, dtype):
     return X, W, b
 
 
-def compare(device, parity, X, W, b, stride, pad, dZ, dtype):
+def compare(device, parity, X, W, b, stride, pad, dZ, dtype, forward, backward):
+    """Both sides from the same X, W, b and dZ; records under the formulas ``forward`` and
+    ``backward``."""
     Z, cache = C.conv1d_forward(X, W, b, stride, pad)
     dX, dW, db = C.conv1d_backward(dZ, cache)
     layer = T.conv1d(W, b, stride, pad, device=device, dtype=TORCH_DTYPE[dtype])
@@ -46,11 +48,11 @@ def compare(device, parity, X, W, b, stride, pad, dZ, dtype):
     Z_t = T.to_course_layout(layer(T.to_torch_layout(X_t)))
     Z_t.backward(torch.tensor(dZ, device=device))
     tol = tolerance(dtype, steps(X.shape[0], Z.shape[1], W.shape[0], stride, *W.shape[1:]))
-    parity.close("Z = conv1d(X, W) + b", Z_t, Z, **tol, formula="c5.conv1d")
-    parity.close("dX", X_t.grad, dX, **tol, formula="c5.conv1d_backward")
+    parity.close("Z = conv1d(X, W) + b", Z_t, Z, **tol, formula=forward)
+    parity.close("dX", X_t.grad, dX, **tol, formula=backward)
     torch_grads = T.course_gradients(layer)
-    parity.close("dW", torch_grads["dW"], dW, **tol, formula="c5.conv1d_backward")
-    parity.close("db", torch_grads["db"], db, **tol, formula="c5.conv1d_backward")
+    parity.close("dW", torch_grads["dW"], dW, **tol, formula=backward)
+    parity.close("db", torch_grads["db"], db, **tol, formula=backward)
     return Z
 
 
@@ -64,7 +66,8 @@ def test_conv1d_parity(device, parity, dtype, m, T_x, n_C_prev, n_C, f, stride, 
     X, W, b = draw_layer(rng, m, T_x, n_C_prev, f, n_C, dtype)
     T_out = (T_x + 2 * pad - f) // stride + 1
     dZ = rng.standard_normal((m, T_out, n_C)).astype(dtype)
-    Z = compare(device, parity, X, W, b, stride, pad, dZ, dtype)
+    Z = compare(device, parity, X, W, b, stride, pad, dZ, dtype, forward="c5.conv1d",
+                backward="c5.conv1d_backward")
     assert Z.shape == (m, T_out, n_C) and Z.dtype == dtype
 
 
@@ -76,7 +79,8 @@ def test_trigger_word_first_layer(device, parity, dtype):
     rng = np.random.default_rng(0)
     X, W, b = draw_layer(rng, 1, 5511, 101, 15, 196, dtype)
     dZ = rng.standard_normal((1, 1375, 196)).astype(dtype)
-    Z = compare(device, parity, X, W, b, 4, 0, dZ, dtype)
+    Z = compare(device, parity, X, W, b, 4, 0, dZ, dtype, forward="c5.conv1d",
+                backward="c5.conv1d_backward")
     assert Z.shape == (1, 1375, 196)
 
 
