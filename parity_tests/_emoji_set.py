@@ -3,12 +3,13 @@ not available offline).
 
 Five classes, the course's: 0 heart (love), 1 baseball (sport), 2 smile (joy), 3 disappointed
 (sadness), 4 fork and knife (food). Each sentence is one of five shared templates filled
-with a subject, and a class word or two from that class's list ("i love you",
-"she wants to play baseball", "we are hungry for pizza"). Sentences are drawn by
+with a subject and a class word or two from that class's list; not English, only word
+statistics ("they adore" 0, "she bat today" 1, "that was so funny" 2, "you want lonely bad" 3,
+"they dinner today" 4). Sentences are drawn by
 ``random.Random(seed)``; the same seed gives the same set. The word vectors are drawn too
-(``word_vectors``): N(0, 1/n) per word, n = 50 as the course's GloVe vectors (with n = 8
-the 40 class words do not separate linearly: 75 % at best, measured), so a sentence's class is carried only by its class
-words, which the average of the vectors keeps.
+(``word_vectors``): N(0, 1/n) per word, n = 50 as the course's GloVe vectors (with n = 8 the
+40 class words do not separate linearly: 75 % at best, measured), so a sentence's class is
+carried only by its class words, which the average of the vectors keeps.
 
 To exercise the course's quirks every set also holds a word outside the vector map ("zyzzyva",
 skipped by ``sentence_to_avg``) and a sentence made only of such words (its average is the

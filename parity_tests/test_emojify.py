@@ -251,7 +251,8 @@ def test_lockstep_parity(device, parity, dtype):
     n_step = step_steps(max(len(s.split()) for s in X), 50, 5)
     T_steps = len(history.costs["numpy"])
     parity.close("cost of every sentence", np.array(history.costs["torch"], dtype=dtype),
-                 np.array(history.costs["numpy"], dtype=dtype), **tolerance(dtype, T_steps * n_step),
+                 np.array(history.costs["numpy"], dtype=dtype),
+                 **tolerance(dtype, T_steps * n_step),
                  formula="c5.emojify_v1")
     for key in ("W", "b"):
         for t_, (a, b) in enumerate(zip(record.states["torch"], record.states["numpy"])):

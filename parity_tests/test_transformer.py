@@ -47,7 +47,8 @@ def t(a, device, requires_grad=False, dtype=None):
 # ----------------------------------------------------------------------------- parameters
 def encoder_layer(rng, d_model, dff, dtype):
     return {**mha_parameters(rng, d_model, dtype), **ffn_parameters(rng, d_model, dff, dtype),
-            **norm_parameters(rng, d_model, dtype, "1"), **norm_parameters(rng, d_model, dtype, "2")}
+            **norm_parameters(rng, d_model, dtype, "1"),
+            **norm_parameters(rng, d_model, dtype, "2")}
 
 
 def decoder_layer(rng, d_model, dff, dtype):
@@ -240,7 +241,8 @@ def test_decoder_parity(device, parity, dtype, data):
     collects every layer's cross-attention gradient."""
     parameters, h, ids_in, ids, rng = data.draw(stack_problem(dtype))
     p = parameters["decoder"]
-    (m, n_out), (vocab, d_model), dff = ids.shape, p["embedding"].shape, p["layers"][0]["W1"].shape[1]
+    (m, n_out), (vocab, d_model) = ids.shape, p["embedding"].shape
+    dff = p["layers"][0]["W1"].shape[1]
     enc = rng.uniform(-1, 1, ids_in.shape + (d_model,)).astype(dtype)
     look, pad = A.create_look_ahead_mask(n_out, dtype), A.create_padding_mask(ids_in, dtype)
     out, weights, cache = S.decoder_forward(ids, enc, p, h, look, pad)
@@ -302,12 +304,14 @@ def test_transformer_parity(device, parity, dtype, data):
     masks converted once) + two nn.Embedding + nn.Linear + softmax: the probabilities and
     every gradient, from the same dict and the same upstream gradient."""
     parameters, h, ids_in, ids_out, rng = data.draw(stack_problem(dtype))
-    masks = (A.create_padding_mask(ids_in, dtype), A.create_look_ahead_mask(ids_out.shape[1], dtype),
+    masks = (A.create_padding_mask(ids_in, dtype),
+             A.create_look_ahead_mask(ids_out.shape[1], dtype),
              A.create_padding_mask(ids_in, dtype))
     out, _, cache = S.transformer_forward(ids_in, ids_out, parameters, h, *masks)
     d_out = rng.standard_normal(out.shape).astype(dtype)
     grads = S.transformer_backward(d_out, cache)
-    d_model, dff = parameters["encoder"]["embedding"].shape[1], parameters["encoder"]["layers"][0]["W1"].shape[1]
+    d_model = parameters["encoder"]["embedding"].shape[1]
+    dff = parameters["encoder"]["layers"][0]["W1"].shape[1]
     model = T.Transformer(len(parameters["encoder"]["layers"]), d_model, h, dff,
                           parameters["encoder"]["embedding"].shape[0],
                           parameters["decoder"]["embedding"].shape[0], device=device,
@@ -392,7 +396,8 @@ def _bad_inputs():
         "cross-attention mask that does not broadcast to (m, n_out, n_in)":
             (lambda: S.decoder_layer_forward(x, enc, layer, 2, None, np.ones((2, 1, 4))), "mask"),
         "look-ahead mask of another length":
-            (lambda: S.decoder_layer_forward(x, enc, layer, 2, A.create_look_ahead_mask(4)), "mask"),
+            (lambda: S.decoder_layer_forward(x, enc, layer, 2, A.create_look_ahead_mask(4)),
+             "mask"),
         "encoder output of another d_model":
             (lambda: S.decoder_layer_forward(x, enc[..., :3], layer, 2), "same d_model"),
         "encoder output of another m":

@@ -122,7 +122,8 @@ def _bad_inputs():
                                        "channels must agree"),
         "a filter longer than the input": (lambda: C.conv1d_forward(X, np.ones((11, 3, 5)), b),
                                            "longer than the padded input"),
-        "a bias per position": (lambda: C.conv1d_forward(X, W, np.zeros((10, 5))), "b: expected shape"),
+        "a bias per position": (lambda: C.conv1d_forward(X, W, np.zeros((10, 5))),
+                                "b: expected shape"),
         "X without a channel axis": (lambda: C.conv1d_forward(X[..., 0], W, b), "rank 3"),
         "dZ of the wrong length": (lambda: C.conv1d_backward(
             np.ones((2, 6, 5)), C.conv1d_forward(X, W, b)[1]), "dZ: expected shape"),

@@ -298,7 +298,8 @@ def _bad_inputs():
              r"t \(m, 1 \+ k\)"),
         "E and Theta of different shapes":
             (lambda: W.negative_sampling_forward(np.array([0]), np.array([[1]]),
-                                                 {"E": np.zeros((4, 2)), "Theta": np.zeros((4, 3))}),
+                                                 {"E": np.zeros((4, 2)),
+                                                  "Theta": np.zeros((4, 3))}),
              "same shape"),
         "a distribution that does not sum to 1":
             (lambda: W.negative_sampling_batches(np.array([0]), np.array([1]), np.ones(4), 2, 2, 0),

@@ -25,7 +25,7 @@ import math
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from parity_tests._tolerances import ELEMENTWISE_OPS as E, tolerance
@@ -145,7 +145,8 @@ def test_equalize_parity(device, parity, dtype, n, seed):
     mu_orth = mu - np.dot(mu, b) / np.dot(b, b) * b
     under_sqrt = 1 / abs(1 - np.dot(mu_orth, mu_orth))
     denominator = max(np.linalg.norm(x[w]) / np.linalg.norm(x[w] - mu) for w in ("w0", "w1"))
-    tol = tolerance(dtype, math.ceil((4 * n + 4 * E) * max(1.0, under_sqrt) * max(1.0, denominator)))
+    condition = max(1.0, under_sqrt) * max(1.0, denominator)
+    tol = tolerance(dtype, math.ceil((4 * n + 4 * E) * condition))
     parity.close("e1 = e_w1B_corrected + mu_orth", e1_t, e1, **tol, formula="c5.debiasing")
     parity.close("e2 = e_w2B_corrected + mu_orth", e2_t, e2, **tol, formula="c5.debiasing")
 

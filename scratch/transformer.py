@@ -14,7 +14,8 @@ Decoder layer (post-norm, the course's ``DecoderLayer``):
     A2n = LN2(A2 + Q1)
     out3 = LN3(FFN(A2n) + A2n)
 Encoder (``Encoder``):  x = E_in[ids] sqrt(d_model) + PE[:n];  x = EncoderLayer_l(x, mask), l = 1..N
-Decoder (``Decoder``):  y = E_out[ids] sqrt(d_model) + PE[:n];  y = DecoderLayer_l(y, enc_output, ...)
+Decoder (``Decoder``):  y = E_out[ids] sqrt(d_model) + PE[:n];
+                        y = DecoderLayer_l(y, enc_output, ...), l = 1..N
 Transformer:  enc_output = Encoder(input_sentence, enc_padding_mask)
               dec_output = Decoder(output_sentence, enc_output, look_ahead_mask, dec_padding_mask)
               final_output = softmax(dec_output W + b)      (Dense(target_vocab_size, "softmax"))

@@ -58,9 +58,9 @@ class OneStepAttention(nn.Module):
             value = torch.as_tensor(np.asarray(parameters[key]))
             value = value.T if transposed else value
             if tuple(value.shape) != tuple(target.shape):
-                raise ValueError(f"parameters: {key} must have shape "
-                                 f"{tuple(reversed(target.shape)) if transposed else tuple(target.shape)}, "
-                                 f"got {tuple(np.shape(parameters[key]))}")
+                expected = tuple(reversed(target.shape)) if transposed else tuple(target.shape)
+                raise ValueError(f"parameters: {key} must have shape {expected}, got "
+                                 f"{tuple(np.shape(parameters[key]))}")
             values[name] = value
         for name, value in values.items():
             self.get_parameter(name).copy_(value)

@@ -28,7 +28,8 @@ PyTorch's names, written once (:data:`ENCODER_LAYER`, :data:`DECODER_LAYER`,
 :func:`transformer_names`); each entry is (parameter, which third of a packed
 ``in_proj_*`` or None, stored transposed?):
 
-    Wq1 Wk1 Wv1 / bq1 bk1 bv1   self_attn.in_proj_weight[0:d, d:2d, 2d:3d] (transposed) / in_proj_bias
+    Wq1 Wk1 Wv1 / bq1 bk1 bv1   self_attn.in_proj_weight rows 0:d, d:2d, 2d:3d (transposed)
+                                / self_attn.in_proj_bias
     Wo1, bo1                    self_attn.out_proj.weight (transposed), .bias
     Wq2 ... bo2                 multihead_attn.* (the cross attention), the same way
     W1, b1, W2, b2              linear1, linear2 (weights transposed)
@@ -64,8 +65,8 @@ _FFN = {"W1": ("linear1.weight", None, True), "b1": ("linear1.bias", None, False
 
 
 def _norms(count: int) -> dict:
-    return {f"{course}{i}": (f"norm{i}.{name}", None, False)
-            for i in range(1, count + 1) for course, name in (("gamma", "weight"), ("beta", "bias"))}
+    return {f"{course}{i}": (f"norm{i}.{name}", None, False) for i in range(1, count + 1)
+            for course, name in (("gamma", "weight"), ("beta", "bias"))}
 
 
 #: an nn.TransformerEncoderLayer, under scratch.attention.ENCODER_LAYER_KEYS

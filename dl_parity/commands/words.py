@@ -57,7 +57,8 @@ def _corpus_path(data_dir):
     """The shipped sonnets, or DIR/sonnets.txt (or DIR/shakespeare/sonnets.txt)."""
     if data_dir is None:
         return None
-    for candidate in (Path(data_dir) / "sonnets.txt", Path(data_dir) / "shakespeare" / "sonnets.txt"):
+    for candidate in (Path(data_dir) / "sonnets.txt",
+                      Path(data_dir) / "shakespeare" / "sonnets.txt"):
         if candidate.is_file():
             return candidate
     raise UsageError(f"--data-dir {data_dir}: no sonnets.txt there (nor shakespeare/sonnets.txt); "
