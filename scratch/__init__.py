@@ -38,4 +38,11 @@ face_recognition     course 4, week 4: the triplet loss and its gradient
 rnn                  course 5, week 1: RNN, LSTM, two GRU forms, forward and backward in time
 char_rnn             course 5, week 1: "Dinosaurus Island", character-level language model
 attention            course 5, week 4: positional encoding, masks, attention, an encoder layer
+embedding            course 5, week 2: the embedding lookup and its backward
+word_vectors         course 5, week 2: cosine similarity, analogies, neutralize, equalize
+emojify              course 5, week 2: Emojifier-V1 (trained by hand), V2's inputs
+word2vec             course 5, week 2: skip-gram with negative sampling, on the sonnets
+nmt_attention        course 5, week 3: one_step_attention, forward and backward
+trigger_word         course 5, week 3: the trigger-word model's Conv1D, forward and backward
+transformer          course 5, week 4: decoder layer, encoder/decoder stacks, the transformer
 """

@@ -33,7 +33,13 @@ style_transfer       course 4, week 4: content, style and total costs, autograd
 face_recognition     course 4, week 4: the triplet loss, and torch's own beside it
 rnn                  course 5, week 1: nn.RNN, nn.LSTM, nn.GRU and their cells
 char_rnn             course 5, week 1: "Dinosaurus Island", nn.RNN + nn.Linear
+word_vectors         course 5, week 2: F.cosine_similarity, analogies, neutralize, equalize
+emojify              course 5, week 2: Emojify V1 (nn.EmbeddingBag(mean) + nn.Linear) and V2's input
+word2vec             course 5, week 2: skip-gram with negative sampling, nn.Embedding + BCEWithLogitsLoss
+nmt_attention        course 5, week 3: one_step_attention (two nn.Linear, softmax over T_x, bmm)
+trigger_word         course 5, week 3: the trigger-word model's Conv1D as nn.Conv1d
 attention            course 5, week 4: attention, nn.MultiheadAttention, an encoder layer
+transformer          course 5, week 4: decoder layer, stacks and nn.Transformer (dropout 0)
 graphs               a training step captured in a CUDA graph (torch.cuda.graphs)
 """
 from .models import DeepNet, LogisticRegression, PlanarNet, ACTIVATIONS

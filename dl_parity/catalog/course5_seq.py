@@ -133,7 +133,8 @@ CHAR_RNN_ENTRIES: tuple[Formula, ...] = (
         ("torch_ref.char_rnn.train_step",),
         (f"{T_CR}::test_consecutive_steps_parity", f"{T_CC}::test_dinosaurus_island_trace",
          "parity_tests/test_char_rnn_engine.py::test_lockstep_parity",
-         "parity_tests/test_char_rnn_engine.py::test_engine_numpy_side_reproduces_the_published_trace"),
+         "parity_tests/test_char_rnn_engine.py::test_engine_numpy_side_reproduces_the_published_trace",
+         "parity_tests/test_char_rnn_sonnets.py::test_lockstep_on_the_sonnets"),
         torch_ops=("torch.optim.SGD",),
         note="The course's model loops itself; the torch twin is a single step, run over "
              "the same names by the engine. The printed loss (every 1000 iterations) "

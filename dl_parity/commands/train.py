@@ -53,9 +53,11 @@ def add_parser(subparsers):
                     "run in lockstep.")
     p.add_argument("--impl", choices=("numpy", "torch", "both"), default="both",
                    help="which implementation to train (default: both, in lockstep)")
-    p.add_argument("--dataset", choices=DATASETS + ("dinos",), required=True,
+    p.add_argument("--dataset", choices=DATASETS + ("dinos", "sonnets"), required=True,
                    help="dinos: course 5's character-level RNN on the dinosaur names (its "
-                        "own options: --iterations, --lr, --seed, --names, --save)")
+                        "own options: --iterations, --lr, --seed, --names, --save); sonnets: "
+                        "course 5's word vectors, skip-gram with negative sampling on "
+                        "Shakespeare's sonnets (--epochs, --batch-size, --lr, --seed)")
     p.add_argument("--model", choices=("mlp", "cnn"), default="mlp",
                    help="mlp (default: the course-1 network of the data set) or cnn (MNIST only: "
                         "conv-relu-maxpool x 2 -> softmax, course 4)")
@@ -132,6 +134,10 @@ def run(args) -> int:
         from dl_parity.commands.dinos import run_dinos
 
         return run_dinos(args)
+    if args.dataset == "sonnets":
+        from dl_parity.commands.words import run_words
+
+        return run_words(args)
     if args.threads is None:
         args.threads = default_threads(args.impl)
     positive("--threads", args.threads)
