@@ -247,6 +247,17 @@ class Session:
                 self._use((M, K, N))
         return np.dot(a, b, out=out)
 
+    def matmul(self, a, b, out):
+        """np.matmul(a, b, out=out) for 2-D a (M, K) and b (K, N), on the product's threads.
+        Unlike :meth:`dot`, ``out`` may be a strided view (e.g. a block of columns of a
+        bigger matrix): matmul hands it to BLAS as it is."""
+        if self.active:
+            M, K = a.shape
+            N = b.shape[1]
+            if M * K * N >= FLOOR or self.trace is not None:
+                self._use((M, K, N))
+        return np.matmul(a, b, out=out)
+
     def vdot(self, a, b):
         """np.vdot(a, b), a 1 x size x 1 product, on its threads."""
         if self.active and (a.size >= FLOOR or self.trace is not None):
