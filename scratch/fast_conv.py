@@ -37,7 +37,7 @@ from ._validate_conv import (
     check_pool,
     check_pool_backward,
 )
-from ._blas import ThreadPolicy
+from ._blas import ThreadPolicy, run_parallel, shard_bounds
 from .cost import LOG_CLAMP
 
 TIES = ("all", "first")
@@ -505,9 +505,10 @@ class _Step:
         blocks = max(K * (h1 - h0) * (w1 - w0) * m
                      for K, bl in ((K1, self.blocks1), (K2, self.blocks2)) for h0, h1, w0, w1 in bl)
         self.scratch = np.empty(max(blocks, row * min(self.rows_dP1, Hp1)), dtype)
-        self.A3 = np.empty((net.n_y, m), dtype)
         self.row = np.empty((2, 1, m), dtype)           # softmax: column max, column sum
-        self.log = np.empty((net.n_y, m), dtype)
+        self.dW3 = np.empty((net.n_y, c2 * Hp2 * Wp2), dtype)   # (c, h, w) column order
+        self.db3 = np.empty((net.n_y, 1), dtype)
+        self.blas = net._blas                            # one shard: the model's own session
         self.dW1, self.dW2 = np.empty((K1, c1), dtype), np.empty((K2, c2), dtype)   # [dW; db]
         self.partial1 = np.empty((len(self.blocks1), K1, c1), dtype)
         self.partial2 = np.empty((len(self.blocks2), K2, c2), dtype)
@@ -605,7 +606,7 @@ class CNN:
         self.max_pool_ties = max_pool_ties
         self._blas = (thread_policy if thread_policy is not None else ThreadPolicy()).session()
         self._steps = {}
-        self._s = None
+        self._s = self._A3 = None
         self.grads = {}
 
     def __repr__(self):
@@ -631,33 +632,60 @@ class CNN:
                              f"images (m, {', '.join(map(str, self.image_shape))}), got {X.shape}")
         return X.transpose(3, 1, 2, 0)
 
-    def _step_buffers(self, m):
-        s = self._steps.get(m)
-        if s is None:
-            if len(self._steps) >= 2:                # training batch and the last, smaller one
+    def _shards(self, m):
+        """The batch's shards [(i0, i1, buffers), ...] (:func:`scratch._blas.shard_bounds` on
+        the threads the policy allows); buffers are kept for the two batch sizes seen last
+        (the training batch and the epoch's last, smaller one)."""
+        bounds = self._blas.policy.shards(m)
+        key = (m, len(bounds))
+        shards = self._steps.get(key)
+        if shards is None:
+            if len(self._steps) >= 2:
                 self._steps.pop(next(iter(self._steps)))
-            s = self._steps[m] = _Step(self, m)
-        return s
+            shards = self._steps[key] = [(i0, i1, _Step(self, i1 - i0)) for i0, i1 in bounds]
+            if len(shards) > 1:                          # each thread its own single-thread session
+                for _, _, st in shards:
+                    st.blas = ThreadPolicy(max_threads=1).session()
+        return shards
+
+    def _prepare(self, X):
+        """The input as (n_C, n_H, n_W, m), this step's shards, the shared A3 (n_y, m) and
+        the weights in the layouts the step uses (W with b, W3 in P2's (c, h, w) order)."""
+        p = self.parameters
+        A0 = self._input(X)
+        m = A0.shape[3]
+        shards = self._shards(m)
+        if self._A3 is None or self._A3.shape[1] != m:
+            self._A3, self._log = np.empty((self.n_y, m), self.dtype), np.empty((self.n_y, m), self.dtype)
+        (_, c1), (_, c2) = self.conv1, self.conv2
+        self._W1_b = np.concatenate([p["W1"].reshape(-1, c1), p["b1"].reshape(1, c1)]).T
+        self._W2_b = np.concatenate([p["W2"].reshape(-1, c2), p["b2"].reshape(1, c2)]).T
+        H, W, C = self.feature_shape
+        self._W3 = p["W3"].reshape(-1, H, W, C).transpose(0, 3, 1, 2).reshape(self.n_y, -1)
+        self._s = shards
+        return A0, shards
 
     def forward(self, X):
-        """A3 = softmax(Z3), (n_y, m): a view of the model's buffer, overwritten by the next
-        call (copy it to keep it); what backward needs stays in the model."""
-        p, pad, pool = self.parameters, self.pad, self.pool
-        A0 = self._input(X)
-        s = self._s = self._step_buffers(A0.shape[3])
-        (f1, c1), (f2, c2) = self.conv1, self.conv2
+        """A3 = softmax(Z3), (n_y, m): the model's buffer, overwritten by the next call (copy
+        it to keep it); what backward needs stays in the model."""
+        A0, shards = self._prepare(X)
+        run_parallel([lambda i0=i0, i1=i1, st=st: self._forward(st, A0[..., i0:i1], i0, i1)
+                      for i0, i1, st in shards])
+        return self._A3
+
+    def _forward(self, s, A0, i0, i1):
+        """The forward pass of one shard (examples i0..i1 - 1) into its buffers and A3[:, i0:i1]."""
+        p, pad = self.parameters, self.pad
+        (f1, _), (f2, _) = self.conv1, self.conv2
         n_H, n_W, _ = self.image_shape
         np.copyto(s.X_pad[:, pad:pad + n_H, pad:pad + n_W], A0)
-        W1_b = np.concatenate([p["W1"].reshape(-1, c1), p["b1"].reshape(1, c1)]).T
-        W2_b = np.concatenate([p["W2"].reshape(-1, c2), p["b2"].reshape(1, c2)]).T
-        H, W, C = self.feature_shape                     # W3 in the (c, h, w) order of P2
-        self._W3 = p["W3"].reshape(-1, H, W, C).transpose(0, 3, 1, 2).reshape(self.n_y, -1)
-        with self._blas as blas:
-            _conv_blocks(blas, s.X_pad, W1_b, s.Z1, f1, s.blocks1, s.scratch)   # Z1 = W1 * X + b1
-            s.pool1.forward(s.Z1, s.P1, s.dP1)                                    # P1 = maxpool(ReLU(Z1))
-            _conv_blocks(blas, s.P1_pad, W2_b, s.Z2, f2, s.blocks2, s.scratch)  # Z2 = W2 * P1 + b2
-            s.pool2.forward(s.Z2, s.P2, s.dP2)                                    # P2 = maxpool(ReLU(Z2))
-            Z3 = blas.dot(self._W3, s.P2.reshape(-1, s.m), out=s.A3)              # Z3 = W3 F + b3
+        A3 = self._A3[:, i0:i1]
+        with s.blas as blas:
+            _conv_blocks(blas, s.X_pad, self._W1_b, s.Z1, f1, s.blocks1, s.scratch)  # Z1 = W1 * X + b1
+            s.pool1.forward(s.Z1, s.P1, s.dP1)                               # P1 = maxpool(ReLU(Z1))
+            _conv_blocks(blas, s.P1_pad, self._W2_b, s.Z2, f2, s.blocks2, s.scratch)  # Z2 = W2 * P1 + b2
+            s.pool2.forward(s.Z2, s.P2, s.dP2)                               # P2 = maxpool(ReLU(Z2))
+            Z3 = blas.matmul(self._W3, s.P2.reshape(-1, s.m), out=A3)        # Z3 = W3 F + b3
         Z3 += p["b3"]
         t_max, total = s.row                             # A3 = softmax(Z3), column by column
         np.max(Z3, axis=0, keepdims=True, out=t_max)
@@ -665,24 +693,21 @@ class CNN:
         np.exp(Z3, out=Z3)
         np.sum(Z3, axis=0, keepdims=True, out=total)
         Z3 /= total
-        return s.A3
 
     def cost(self, Y):
         """J = -(1/m) sum(Y log A3), each log clamped at -100 (as :mod:`scratch.cost`)."""
-        s = self._check_Y(Y)
+        self._check_Y(Y)
         with np.errstate(divide="ignore"):
-            np.log(s.A3, out=s.log)
-        np.maximum(s.log, LOG_CLAMP, out=s.log)
-        return float(-np.vdot(Y, s.log) / s.m)
+            np.log(self._A3, out=self._log)
+        np.maximum(self._log, LOG_CLAMP, out=self._log)
+        return float(-np.vdot(Y, self._log) / self._A3.shape[1])
 
     def _check_Y(self, Y):
-        s = self._s
-        if s is None:
+        if self._s is None:
             raise ValueError("Y: no forward pass yet; call forward(X) first")
-        if not isinstance(Y, np.ndarray) or Y.shape != s.A3.shape:
-            raise ValueError(f"Y: expected one-hot labels of shape {s.A3.shape} (n_y, m), got "
-                             f"{getattr(Y, 'shape', type(Y).__name__)}")
-        return s
+        if not isinstance(Y, np.ndarray) or Y.shape != self._A3.shape:
+            raise ValueError(f"Y: expected one-hot labels of shape {self._A3.shape} (n_y, m), "
+                             f"got {getattr(Y, 'shape', type(Y).__name__)}")
 
     # ------------------------------------------------------------------ backward
     def backward(self, Y):
@@ -693,21 +718,39 @@ class CNN:
             dW2, db2, dP1 = conv_backward(dZ2)
             dA1 = maxpool_backward(dP1);   dZ1 = dA1 * (A1 > 0);   dW1, db1 = conv_backward(dZ1)
 
-        (dX is not formed: nothing uses it.) Overwrites the forward pass's A3.
+        (dX is not formed: nothing uses it.) With several shards, each computes the sums over
+        its examples and the shards' sums are added. Overwrites the forward pass's A3.
         """
-        s = self._check_Y(Y)
-        p, pad, m, g = self.parameters, self.pad, s.m, self.grads
+        self._check_Y(Y)
+        shards, m = self._s, self._A3.shape[1]
+        run_parallel([lambda i0=i0, i1=i1, st=st: self._backward(st, Y[:, i0:i1], i0, i1, m)
+                      for i0, i1, st in shards])
+        p, g = self.parameters, self.grads
+        first = shards[0][2]
+        for _, _, st in shards[1:]:                      # add up the shards' sums
+            for name in ("dW1", "dW2", "dW3", "db3"):
+                getattr(first, name)[...] += getattr(st, name)
+        H, W, C = self.feature_shape
+        g["dW3"] = first.dW3.reshape(-1, C, H, W).transpose(0, 2, 3, 1).reshape(self.n_y, -1)
+        g["db3"] = first.db3.copy()
+        for l, dW_b in ((1, first.dW1), (2, first.dW2)):
+            g[f"dW{l}"] = dW_b[:-1].reshape(p[f"W{l}"].shape).copy()
+            g[f"db{l}"] = dW_b[-1].reshape(1, 1, 1, -1).copy()
+        return g
+
+    def _backward(self, s, Y, i0, i1, m):
+        """The backward pass of one shard: its sums of dW1, [dW; db] of both convs, dW3, db3
+        (into its buffers); m is the whole batch's (the cost's 1/m)."""
+        p = self.parameters
         (f1, c1), (f2, c2) = self.conv1, self.conv2
-        dZ3 = s.A3
+        dZ3 = self._A3[:, i0:i1]
         dZ3 -= Y                                         # dZ3 = A3 - Y
         dZ3 *= 1 / m                                     #   with the cost's 1/m
-        F = s.P2.reshape(-1, m)
-        H, W, C = self.feature_shape
-        with self._blas as blas:
-            dW3 = blas.dot(dZ3, F.T, out=np.empty_like(self._W3))   # dW3 = dZ3 F^T, (c, h, w) order
-            g["dW3"] = dW3.reshape(-1, C, H, W).transpose(0, 2, 3, 1).reshape(self.n_y, -1)
-            g["db3"] = dZ3.sum(axis=1, keepdims=True)                # db3 = sum(dZ3, axis=1)
-            blas.dot(self._W3.T, dZ3, out=s.dP2.reshape(-1, m))     # dF = W3^T dZ3
+        F = s.P2.reshape(-1, s.m)
+        with s.blas as blas:
+            blas.matmul(dZ3, F.T, out=s.dW3)                        # dW3 = dZ3 F^T, (c, h, w) order
+            np.sum(dZ3, axis=1, keepdims=True, out=s.db3)            # db3 = sum(dZ3, axis=1)
+            blas.matmul(self._W3.T, dZ3, out=s.dP2.reshape(-1, s.m))  # dF = W3^T dZ3
             dZ2 = s.Z2
             s.pool2.backward(s.dP2, s.P2, dZ2, s.dP2_scratch)        # dZ2
             _conv_weight_gradient(blas, s.P1_pad, dZ2, s.dW2, f2, s.blocks2, s.scratch, s.partial2)
@@ -719,10 +762,6 @@ class CNN:
             dZ1 = s.Z1
             s.pool1.backward(s.dP1, s.P1, dZ1, s.dP1_scratch)        # dZ1
             _conv_weight_gradient(blas, s.X_pad, dZ1, s.dW1, f1, s.blocks1, s.scratch, s.partial1)
-        for l, dW_b in ((1, s.dW1), (2, s.dW2)):
-            g[f"dW{l}"] = dW_b[:-1].reshape(p[f"W{l}"].shape).copy()
-            g[f"db{l}"] = dW_b[-1].reshape(1, 1, 1, -1).copy()
-        return g
 
     # ------------------------------------------------------------------ update
     def update(self, learning_rate):
