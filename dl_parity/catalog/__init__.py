@@ -16,11 +16,11 @@ public functions must all be listed); this package joins them in course order.
 from __future__ import annotations
 
 from . import (course1, course2_opt, course2_reg, course4_apps, course4_conv, course5_attention,
-               course5_rnn, course5_seq)
+               course5_rnn, course5_seq, fast_paths)
 from .base import Formula
 
 _PARTS = (course1, course2_reg, course2_opt, course4_conv, course4_apps, course5_rnn, course5_seq,
-          course5_attention)
+          course5_attention, fast_paths)
 
 WEEKS: dict[str, str] = {k: v for part in _PARTS for k, v in part.WEEKS.items()}
 CATALOG: tuple[Formula, ...] = tuple(f for part in _PARTS for f in part.ENTRIES)
