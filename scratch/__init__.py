@@ -30,4 +30,8 @@ face_recognition     course 4, week 4: the triplet loss and its gradient
 rnn                  course 5, week 1: RNN, LSTM, two GRU forms, forward and backward in time
 char_rnn             course 5, week 1: "Dinosaurus Island", character-level language model
 attention            course 5, week 4: positional encoding, masks, attention, an encoder layer
+fast_rnn             the RNN, the LSTM and the dinosaur step written for speed (reference: rnn,
+                     char_rnn)
+fast_attention       the encoder layer written for speed (reference: attention)
+_blas                BLAS threads per product, and a batch split across threads in shards
 """

@@ -2,20 +2,26 @@
 
 :mod:`scratch.conv` is the reference: one output value at a time, the course's loops.
 This module computes the same numbers (the parity suite ties the two, and both to
-PyTorch) with the loops over examples and pixels turned into array operations:
+PyTorch) with the loops over examples and pixels turned into array operations.
+
+The single layers, in the course's layout A (m, n_H, n_W, n_C) (``conv_forward_fast``,
+``conv_backward_fast``, ``pool_forward_fast``, ``pool_backward_fast``):
 
 - im2col: the f x f x n_C_prev window under every output pixel, for every example, is
-  copied into one row of a matrix ``cols`` (M, f f n_C_prev), M = m n_H n_W, with f f
-  strided copies (one per filter offset (p, q)); the convolution is then ONE matrix
-  product:    Z = cols W_col + b,  W_col = W.reshape(f f n_C_prev, n_C)   (a view)
+  copied into one row of a matrix ``cols`` (M, f f n_C_prev), M = m n_H n_W (one copy of
+  a strided view of every window); the convolution is then ONE matrix product:
+      Z = cols W_col + b,  W_col = W.reshape(f f n_C_prev, n_C)   (a view)
 - backward: dW = cols^T dZ (one matrix product), db = sum of dZ's rows, and dA_prev
   (col2im of dZ W_col^T) as f f small products, one per filter offset (p, q), each
   added into a strided view:
       dA_prev_pad[:, p + s h, q + s w, :] += dZ W[p, q]^T      (M, n_C) (n_C, n_C_prev)
-  (the same sums as forming dcols = dZ W_col^T and scattering it, about 5x faster:
-  each product lands contiguous, where dcols' (p, q) slices are 8-float strided chunks)
 - pooling: f f passes over strided views, one per window offset (p, q), each the
   size of the output, instead of one Python iteration per output value.
+
+The CNN (:class:`CNN`) computes the same formulas in another layout and order, chosen by
+profiling its step (see the class docstring): activations (n_C, n_H, n_W, m), im2col in
+blocks that stay in the cache, ReLU after the pool, dA_prev as a convolution, and the
+batch split across threads in shards.
 
 Rows of ``cols`` and of W_col are in (p, q, c) order, the order of W (f, f, n_C_prev, n_C)
 in memory, so W_col is a free reshape. The dtype is kept: float32 in, float32 out.
@@ -548,13 +554,21 @@ class CNN:
     (the second is the adjoint of the first conv, written as a conv so that it too is
     one GEMM per block instead of a scatter-add of f f strided slices). W3's columns are
     permuted once per step to the (c, h, w) order of the flattened (n_C, n_H, n_W, m) P2.
-    Every buffer of a step is allocated once per batch size (:class:`_Step`).
+    Every buffer of a step is allocated once per batch size (:class:`_Step`). With k threads
+    allowed (the BLAS limit in effect, or ``thread_policy``), the batch is split in k shards
+    (:meth:`scratch._blas.ThreadPolicy.shards`) that run the whole step at once, each in its
+    own thread with its own buffers and one BLAS thread; their gradient sums are added.
+
+    Where the time went, profiled at batch 64 in float32 on one thread (2-core Xeon, OpenBLAS
+    0.3.31), before: im2col copies 20 %, col2im 23 %, max-pool backward 16 %, the GEMMs 22 %;
+    after (7.3 ms of CPU time): the GEMMs about 47 %, im2col copies 15 %, pooling 13 %.
 
     Args:
         parameters: {"W1", "b1", "W2", "b2", "W3", "b3"} (course shapes; copied).
         image_shape: (n_H, n_W, n_C) of one image.  pad: of both convs (default (f - 1) // 2;
             at most f - 1).  pool: window and stride of both max pools.  dtype: default W1's.
-        thread_policy: a :class:`scratch._blas.ThreadPolicy` (threads per BLAS product).
+        thread_policy: a :class:`scratch._blas.ThreadPolicy`: the threads a step may use
+            (shards of the batch) and the BLAS threads of each product.
 
     Input X: the course's columns (n_H n_W n_C, m) (MNIST (784, m)) or images
     (m, n_H, n_W, n_C); Y: one-hot (n_y, m).

@@ -469,22 +469,26 @@ class LSTM(_Sequence):
     def _factors(self, b):
         """G := each gate's derivative times its partner in the chain rule, every step:
         o: tanh(c) Γo (1 - Γo);  f: c<t-1> Γf (1 - Γf);  i: c~ Γi (1 - Γi);  c~: Γi (1 - c~^2);
-        and Qc = Γo (1 - tanh^2 c), gate_f = Γf (what dc_prev needs)."""
+        and Qc = Γo (1 - tanh^2 c), gate_f = Γf (what dc_prev needs). Products shared:
+        with v = Γo tanh(c), Qc = Γo - v tanh(c) and o's factor is v (1 - Γo); with
+        y = Γi c~, c~'s factor is Γi - y c~ and i's is y (1 - Γi)."""
         n_a, G, T = self.n_a, b.Z, b.T_x
         o, f, i, cc = G[:, :n_a], G[:, n_a:2 * n_a], G[:, 2 * n_a:3 * n_a], G[:, 3 * n_a:]
-        tc, Qc, spare, dcc = b.tanh_c, b.Qc, b.spare, b.spare2
-        np.multiply(tc, tc, out=Qc)
-        np.subtract(1, Qc, out=Qc)
-        Qc *= o                                               # Γo (1 - tanh^2 c)
+        tc, Qc, u, v = b.tanh_c, b.Qc, b.spare, b.spare2
+        np.multiply(o, tc, out=v)                             # v = Γo tanh(c)
+        np.multiply(v, tc, out=Qc)
+        np.subtract(o, Qc, out=Qc)                            # Qc = Γo (1 - tanh^2 c)
+        np.subtract(1, o, out=u)
+        np.multiply(v, u, out=o)                              # o: tanh(c) Γo (1 - Γo)
         np.copyto(b.gate_f, f)
-        np.multiply(cc, cc, out=dcc)
-        np.subtract(1, dcc, out=dcc)
-        dcc *= i                                              # Γi (1 - c~^2)
-        for gate, partner in ((o, tc), (f, b.C[:T]), (i, cc)):
-            np.subtract(1, gate, out=spare)
-            spare *= partner
-            gate *= spare                                     # Γ (1 - Γ) partner
-        np.copyto(cc, dcc)
+        np.subtract(1, f, out=u)
+        u *= b.C[:T]
+        f *= u                                                # f: c<t-1> Γf (1 - Γf)
+        np.multiply(i, cc, out=v)                             # y = Γi c~
+        np.multiply(v, cc, out=u)
+        np.subtract(i, u, out=cc)                             # c~: Γi - Γi c~^2
+        np.subtract(1, i, out=u)
+        np.multiply(v, u, out=i)                              # i: c~ Γi (1 - Γi)
 
     def gradients(self):
         """{"dWf", "dbf", "dWi", "dbi", "dWc", "dbc", "dWo", "dbo", "dWy", "dby"} of the last
