@@ -216,10 +216,10 @@ class RecurrentWorkload:
 
     def initial_parameters(self, dtype, seed=1):
         """The course's initialisations: char-rnn ``scratch.char_rnn.initialize_parameters``
-        (seed 1, randn * 0.01); rnn and lstm W = randn / sqrt(fan-in), b = 0 (seed 1)."""
+        (its own np.random.seed(1), randn * 0.01); rnn and lstm W = randn / sqrt(fan-in),
+        b = 0 (a generator seeded with ``seed``)."""
         if self.cell == "char-rnn":
             from scratch.char_rnn import initialize_parameters
-            np.random.seed(seed)
             p = initialize_parameters(self.n_a, self.n_x, self.n_x)
             return {k: v.astype(dtype) for k, v in p.items()}
         rng = np.random.default_rng(seed)

@@ -473,8 +473,8 @@ class _Step:
     Lifetimes let arrays share memory: Z1's buffer holds Z1 (forward), then dZ2 padded
     (for dP1), then dZ1; Z2's holds Z2, then dZ2, then the pool-1 backward's scratch; dP1's
     and dP2's serve as the pools' scratch in the forward pass, and dP1's for the pool-2
-    backward. The im2col blocks and the
-    row-im2col of dP1 share one scratch buffer of about BLOCK_BYTES."""
+    backward. The im2col blocks and the row-im2col of dP1 share one scratch buffer of about
+    BLOCK_BYTES. One _Step per shard of the batch."""
 
     def __init__(self, net, m):
         dtype, pad, k = net.dtype, net.pad, net.pool
