@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from .base import Formula
 
-#: no new weeks: the entries sit under course 5's weeks 1 and 4
-WEEKS: dict[str, str] = {}
+#: one heading for the fast paths of course 5 (after its weeks)
+WEEKS: dict[str, str] = {"c5fast": "Course 5 again, written for speed: recurrent models and attention"}
 
 T_RNN = "parity_tests/test_fast_rnn.py"
 T_ATT = "parity_tests/test_fast_attention.py"
@@ -19,7 +19,7 @@ _SHARDS = ("With k threads allowed (the BLAS limit in effect), the batch is spli
 
 ENTRIES: tuple[Formula, ...] = (
     Formula(
-        "c5.fast_rnn", "c5w1", "Fast path", "The basic RNN trained on batches, written for speed",
+        "c5.fast_rnn", "c5fast", "Fast path", "The basic RNN trained on batches, written for speed",
         "a⟨t⟩ = tanh(W [a⟨t−1⟩; 1; x⟨t⟩]),  W = [Wₐₐ | bₐ | Wₐₓ]   (one product a step)\n"
         "ŷ⟨t⟩ = softmax(W_ya a⟨t⟩ + b_y);  J = −(1/(m Tₓ)) Σ Y log ŷ\n"
         "dz⟨t⟩ = (W_yaᵀ dz_y⟨t⟩ + Wₐₐᵀ dz⟨t+1⟩) ∗ (1 − a⟨t⟩²)\n"
@@ -39,7 +39,7 @@ ENTRIES: tuple[Formula, ...] = (
         marks=("a = blas.matmul(W, H[t], out=H[t + 1, :n_a])",
                "dz[t] *= dA[t]")),
     Formula(
-        "c5.fast_lstm", "c5w1", "Fast path", "The LSTM trained on batches, written for speed",
+        "c5.fast_lstm", "c5fast", "Fast path", "The LSTM trained on batches, written for speed",
         "[Γo; Γf; Γi] = σ(W_ofi [a⟨t−1⟩; 1; x⟨t⟩]),  c̃⟨t⟩ = tanh(W_c [a⟨t−1⟩; 1; x⟨t⟩])   "
         "(one product a step; σ(z) = (1 + tanh(z/2))/2)\n"
         "dΓo = da ∗ tanh(c) Γo(1 − Γo);  dΓf = dc ∗ c⟨t−1⟩ Γf(1 − Γf);  dΓi = dc ∗ c̃ Γi(1 − Γi);  "
@@ -63,7 +63,7 @@ ENTRIES: tuple[Formula, ...] = (
         marks=("g = blas.matmul(self._W_half, H[t], out=G[t])",
                "g[n_a:].reshape(3, n_a, -1)[...] *= dc")),
     Formula(
-        "c5.fast_char_rnn", "c5w1", "Fast path", "The dinosaur model's step, written for speed",
+        "c5.fast_char_rnn", "c5fast", "Fast path", "The dinosaur model's step, written for speed",
         "optimize(X, Y, a_prev): forward through one name, L = −Σₜ log ŷ⟨t⟩[y⟨t⟩], backward, "
         "clip at 5, W := W − α dW\n(the basic RNN's fast path with a summed loss and the clip)",
         r"L = -\sum_t \log \hat y^{\langle t \rangle}_{y^{\langle t \rangle}}, \quad "
@@ -79,7 +79,7 @@ ENTRIES: tuple[Formula, ...] = (
         marks=("x[steps, [X[t] for t in steps]] = 1",
                "net._backward(blas, b, 1)")),
     Formula(
-        "c5.fast_encoder_layer", "c5w4", "Fast path",
+        "c5.fast_encoder_layer", "c5fast", "Fast path",
         "The encoder layer trained on a target, written for speed",
         "[Q′ | K | V] = x [Wq/√d_k | Wk | Wv] + [bq/√d_k | bk | bv]   (one product)\n"
         "x₁ = LN₁(x + MHA(x));  out = LN₂(x₁ + FFN(x₁));  J = mean((out − target)²)\n"
