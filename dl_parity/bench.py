@@ -138,7 +138,332 @@ WORKLOADS = {
                        "planar 2-4-1 tanh (per-call overhead)"),
     "mnist-cnn-64": ConvWorkload("mnist-cnn-64", 64, 0.1,
                                  "MNIST CNN (course 4), batch 64"),
+    "mnist-cnn-256": ConvWorkload("mnist-cnn-256", 256, 0.1,
+                                  "MNIST CNN (course 4), batch 256"),
 }
+
+
+# ============================================================================= sequence and
+# attention workloads (issue 18): each describes itself, with its own batch, its NumPy step
+# (the fast path), its torch step, its course-form step, its memory floor and its flop
+# count; the generic functions below hand these workloads to their own methods.
+@dataclasses.dataclass(frozen=True)
+class RecurrentWorkload:
+    """A recurrent model trained on sequences of characters (one-hot, vocabulary n_x = 27,
+    the dinosaur file's), a softmax over the next character at every step.
+
+    cell "char-rnn": the course's dinosaur step on one name of T_x characters (m = 1):
+    NumPy ``scratch.fast_rnn.CharRNN.optimize`` (course form ``scratch.char_rnn.optimize``)
+    beside ``torch_ref.char_rnn.train_step`` (nn.RNN + nn.Linear, summed cross-entropy,
+    clip_grad_value_ at 5, SGD), a_prev carried from step to step.
+    cell "rnn" / "lstm": a batch of m sequences, J = -(1/(m T_x)) sum Y log ŷ, SGD:
+    NumPy ``scratch.fast_rnn.RNN`` / ``LSTM`` (course form: ``scratch.rnn``'s forward and
+    backward through time with the output layer) beside ``torch_ref.rnn.CourseRNN`` /
+    ``CourseLSTM`` + ``sequence_train_step`` (F.cross_entropy on the logits, SGD)."""
+    name: str
+    cell: str
+    m: int
+    T_x: int
+    n_a: int
+    learning_rate: float
+    about: str
+    n_x: int = 27
+
+    kind = "recurrent"
+    output = "softmax"
+    layer_dims = None
+    torch_output = "F.cross_entropy on the logits (char-rnn: summed, clipped at 5)"
+
+    @property
+    def gates(self) -> int:
+        return 4 if self.cell == "lstm" else 1
+
+    def flops(self) -> int:
+        """GEMM FLOPs of a step: per time step, the gates' product over [a; 1; x] forward and
+        for dW (2 m G n_a (n_a + 1 + n_x) each), da_prev = W_h^T dz (2 m G n_a n_a), and the
+        output layer forward, for dWy and for dA (2 m n_y (n_a + 1) each; n_y = n_x)."""
+        G, n_a, n_x, m = self.gates, self.n_a, self.n_x, self.m
+        per_step = (2 * 2 * m * G * n_a * (n_a + 1 + n_x) + 2 * m * G * n_a * n_a
+                    + 3 * 2 * m * n_x * (n_a + 1))
+        return self.T_x * per_step
+
+    def flops_needed(self) -> int:
+        """:meth:`flops` (no product is left out: dx is not formed by either side's count)."""
+        return self.flops()
+
+    def describe(self) -> str:
+        return (f"{self.cell} n_x = n_y = {self.n_x}, n_a = {self.n_a}, m = {self.m}, "
+                f"T_x = {self.T_x}")
+
+    def sides(self) -> str:
+        if self.cell == "char-rnn":
+            return ("NumPy scratch.fast_rnn.CharRNN.optimize vs torch_ref.char_rnn.train_step "
+                    "(nn.RNN + nn.Linear, summed cross-entropy, clip_grad_value_ 5, SGD)")
+        name = "RNN" if self.cell == "rnn" else "LSTM"
+        return (f"NumPy scratch.fast_rnn.{name}.step vs torch_ref.rnn.Course{name} + "
+                f"sequence_train_step (F.cross_entropy, mean over m T_x, SGD)")
+
+    def batch(self, dtype, seed=0):
+        """x one-hot (n_x, m, T_x) and Y one-hot (n_y, m, T_x) (Y<t> = x<t+1>); for
+        "char-rnn" the index lists X = [None, c_1, ..., c_{T-1}], Y = [c_1, ..., c_{T-1}, 0]."""
+        rng = np.random.default_rng(seed)
+        idx = rng.integers(1, self.n_x, size=(self.m, self.T_x + 1))
+        if self.cell == "char-rnn":
+            name = [int(i) for i in idx[0, :self.T_x - 1]]
+            return [None] + name, name + [0]
+        eye = np.eye(self.n_x, dtype=dtype)
+        return eye[:, idx[:, :-1]], eye[:, idx[:, 1:]]
+
+    def initial_parameters(self, dtype, seed=1):
+        """The course's initialisations: char-rnn ``scratch.char_rnn.initialize_parameters``
+        (its own np.random.seed(1), randn * 0.01); rnn and lstm W = randn / sqrt(fan-in),
+        b = 0 (a generator seeded with ``seed``)."""
+        if self.cell == "char-rnn":
+            from scratch.char_rnn import initialize_parameters
+            p = initialize_parameters(self.n_a, self.n_x, self.n_x)
+            return {k: v.astype(dtype) for k, v in p.items()}
+        rng = np.random.default_rng(seed)
+        n_a, n_x, n_y = self.n_a, self.n_x, self.n_x
+        if self.cell == "rnn":
+            p = {"Wax": rng.standard_normal((n_a, n_x)) / np.sqrt(n_x),
+                 "Waa": rng.standard_normal((n_a, n_a)) / np.sqrt(n_a), "ba": np.zeros((n_a, 1)),
+                 "Wya": rng.standard_normal((n_y, n_a)) / np.sqrt(n_a), "by": np.zeros((n_y, 1))}
+        else:
+            p = {}
+            for g in "fico":
+                p["W" + g] = rng.standard_normal((n_a, n_a + n_x)) / np.sqrt(n_a + n_x)
+                p["b" + g] = np.zeros((n_a, 1))
+            p["Wy"] = rng.standard_normal((n_y, n_a)) / np.sqrt(n_a)
+            p["by"] = np.zeros((n_y, 1))
+        return {k: v.astype(dtype) for k, v in p.items()}
+
+    def numpy_model(self, dtype):
+        from scratch import fast_rnn
+        p = self.initial_parameters(dtype)
+        if self.cell == "char-rnn":
+            return fast_rnn.CharRNN(p)
+        return (fast_rnn.RNN if self.cell == "rnn" else fast_rnn.LSTM)(p)
+
+    def numpy_step(self, dtype):
+        """One step of the NumPy fast path (the dinosaur model carries a_prev)."""
+        x, Y = self.batch(dtype)
+        net = self.numpy_model(dtype)
+        if self.cell == "char-rnn":
+            state = [np.zeros((self.n_a, 1), dtype)]
+
+            def step():
+                loss, _, state[0] = net.optimize(x, Y, state[0], self.learning_rate)
+                return loss
+            return step
+        return lambda: net.step(x, Y, self.learning_rate)
+
+    def course_step(self, dtype):
+        """One step of the course's form: char_rnn.optimize, or scratch.rnn's forward and
+        backward through time with the output layer and SGD written out."""
+        x, Y = self.batch(dtype)
+        p = self.initial_parameters(dtype)
+        if self.cell == "char-rnn":
+            from scratch.char_rnn import optimize
+            state = [np.zeros((self.n_a, 1), dtype)]
+
+            def step():
+                loss, _, state[0] = optimize(x, Y, state[0], p, self.learning_rate)
+                return loss
+            return step
+        from scratch import rnn
+        a0 = np.zeros((self.n_a, self.m), dtype)
+        out = "Wya" if self.cell == "rnn" else "Wy"
+        forward = rnn.rnn_forward if self.cell == "rnn" else rnn.lstm_forward
+        backward = rnn.rnn_backward if self.cell == "rnn" else rnn.lstm_backward
+
+        def step():
+            a, y_hat, *_, caches = forward(x, a0, p)
+            cost = -np.sum(Y * np.log(y_hat)) / (self.m * self.T_x)
+            dz = (y_hat - Y) / (self.m * self.T_x)
+            grads = backward(np.einsum("ya,ymt->amt", p[out], dz), caches)
+            grads["d" + out] = np.einsum("ymt,amt->ya", dz, a)
+            grads["dby"] = dz.sum(axis=(1, 2)).reshape(-1, 1)
+            for key in p:
+                p[key] = p[key] - self.learning_rate * grads["d" + key]
+            return cost
+        return step
+
+    def torch_step(self, dtype, device="cpu"):
+        """One step of the torch side (data already in torch's layout on ``device``)."""
+        import torch
+
+        p = self.initial_parameters(dtype)
+        x, Y = self.batch(dtype)
+        tdtype = getattr(torch, np.dtype(dtype).name)
+        if self.cell == "char-rnn":
+            from torch_ref import char_rnn as tr
+            net = tr.CharRNN.from_course_parameters(p, device=device, dtype=tdtype)
+            optimizer = tr.sgd(net, self.learning_rate)
+            state = [tr.hidden_from_course(np.zeros((self.n_a, 1)), device=device, dtype=tdtype)]
+
+            def step():
+                loss, state[0] = tr.train_step(net, optimizer, x, Y, state[0])
+                return loss.item()
+        else:
+            from torch_ref.rnn import CourseLSTM, CourseRNN, sequence_to_torch, sequence_train_step
+            net = (CourseRNN if self.cell == "rnn" else CourseLSTM)(
+                self.n_x, self.n_a, self.n_x, device=device, dtype=tdtype)
+            net.load_course_parameters(p)
+            optimizer = torch.optim.SGD(net.parameters(), lr=self.learning_rate)
+            x_t = sequence_to_torch(x, device)
+            labels = sequence_to_torch(Y, device).argmax(-1)
+
+            def step():
+                return sequence_train_step(net, optimizer, x_t, labels).item()
+        step.softmax = True
+        return step
+
+    def minimum_memory(self, dtype) -> int:
+        """Parameters + gradients + what backward through time reads: x, a<0..T>, ŷ and Y of
+        every step (the LSTM also c<t> and its four gates), for the batch."""
+        G, n_a, n_x, m, T = self.gates, self.n_a, self.n_x, self.m, self.T_x
+        params = G * n_a * (n_a + 1 + n_x) + n_x * (n_a + 1)
+        per_step = n_x + n_a + 2 * n_x + (5 * n_a if self.cell == "lstm" else 0)
+        return np.dtype(dtype).itemsize * (2 * params + m * T * per_step + m * n_a)
+
+    def memory_step(self, dtype):
+        """For the memory probe: build the batch and the model, return the step."""
+        return self.numpy_step(dtype)
+
+    def tiny(self):
+        return dataclasses.replace(self, m=1, T_x=2, n_a=4)
+
+
+@dataclasses.dataclass(frozen=True)
+class EncoderWorkload:
+    """One transformer encoder layer (the course's C5W4 ``EncoderLayer``: post-norm, ReLU,
+    dropout 0, layer-norm epsilon 1e-6) trained on a regression target, J = mean((out -
+    target)^2) (``nn.MSELoss``), SGD: NumPy ``scratch.fast_attention.EncoderLayer`` (course
+    form: ``scratch.attention.encoder_layer_forward`` / ``_backward``) beside
+    ``torch_ref.attention.EncoderLayer`` (``nn.TransformerEncoderLayer``)."""
+    name: str
+    m: int
+    n: int
+    d_model: int
+    num_heads: int
+    dff: int
+    learning_rate: float
+    about: str
+
+    kind = "encoder"
+    output = "mse"
+    layer_dims = None
+    torch_output = "nn.MSELoss"
+
+    def flops(self) -> int:
+        """GEMM FLOPs: per token, forward the Q, K, V and output projections (4 d^2), the
+        FFN (2 d dff), the scores Q K^T and the weighted sum A V (2 n d over the heads);
+        backward twice that (weights and inputs); times 2 m n."""
+        d, n = self.d_model, self.n
+        per_token = 4 * d * d + 2 * d * self.dff + 2 * n * d
+        return 3 * 2 * self.m * n * per_token
+
+    def flops_needed(self) -> int:
+        """:meth:`flops` less the layer input's gradient dx through the Q, K, V projections
+        (2 m n 3 d^2), which nothing uses."""
+        return self.flops() - 2 * self.m * self.n * 3 * self.d_model ** 2
+
+    def describe(self) -> str:
+        return (f"encoder layer d_model {self.d_model}, {self.num_heads} heads, dff {self.dff}, "
+                f"m = {self.m}, n = {self.n}")
+
+    def sides(self) -> str:
+        return ("NumPy scratch.fast_attention.EncoderLayer.step vs torch_ref.attention."
+                "EncoderLayer (nn.TransformerEncoderLayer, post-norm, dropout 0) + nn.MSELoss + SGD")
+
+    def batch(self, dtype, seed=0):
+        rng = np.random.default_rng(seed)
+        shape = (self.m, self.n, self.d_model)
+        return rng.standard_normal(shape).astype(dtype), rng.standard_normal(shape).astype(dtype)
+
+    def initial_parameters(self, dtype, seed=1):
+        """W ~ randn / sqrt(fan-in), b = 0, gamma = 1, beta = 0 (seed 1)."""
+        rng = np.random.default_rng(seed)
+        d, dff = self.d_model, self.dff
+        p = {k: rng.standard_normal((d, d)) / np.sqrt(d) for k in ("Wq", "Wk", "Wv", "Wo")}
+        p.update({k: np.zeros(d) for k in ("bq", "bk", "bv", "bo", "b2", "beta1", "beta2")})
+        p.update(W1=rng.standard_normal((d, dff)) / np.sqrt(d), b1=np.zeros(dff),
+                 W2=rng.standard_normal((dff, d)) / np.sqrt(dff), gamma1=np.ones(d),
+                 gamma2=np.ones(d))
+        return {k: v.astype(dtype) for k, v in p.items()}
+
+    def numpy_model(self, dtype):
+        from scratch.fast_attention import EncoderLayer
+        return EncoderLayer(self.initial_parameters(dtype), self.num_heads)
+
+    def numpy_step(self, dtype):
+        x, target = self.batch(dtype)
+        net = self.numpy_model(dtype)
+        return lambda: net.step(x, target, self.learning_rate)
+
+    def course_step(self, dtype):
+        from scratch.attention import encoder_layer_backward, encoder_layer_forward
+        x, target = self.batch(dtype)
+        p = self.initial_parameters(dtype)
+
+        def step():
+            out, cache = encoder_layer_forward(x, p, self.num_heads)
+            cost = np.mean((out - target) ** 2)
+            _, grads = encoder_layer_backward((out - target) * (2 / out.size), cache)
+            for key in p:
+                p[key] = p[key] - self.learning_rate * grads["d" + key]
+            return cost
+        return step
+
+    def torch_step(self, dtype, device="cpu"):
+        import torch
+
+        from torch_ref.attention import EncoderLayer
+        x, target = self.batch(dtype)
+        layer = EncoderLayer(self.d_model, self.num_heads, self.dff, device=device,
+                             dtype=getattr(torch, np.dtype(dtype).name))
+        layer.load_course_parameters(self.initial_parameters(dtype))
+        optimizer = torch.optim.SGD(layer.parameters(), lr=self.learning_rate)
+        x_t, target_t = torch.from_numpy(x).to(device), torch.from_numpy(target).to(device)
+        loss = torch.nn.MSELoss()
+
+        def step():
+            optimizer.zero_grad(set_to_none=True)
+            cost = loss(layer(x_t), target_t)
+            cost.backward()
+            optimizer.step()
+            return cost.item()
+        step.softmax = False
+        return step
+
+    def minimum_memory(self, dtype) -> int:
+        """Parameters + gradients + what backward reads per token: x, Q, K, V, the
+        attention output, x1, the FFN's hidden ReLU (dff), the output and the target,
+        plus the attention weights (h n per token)."""
+        d, dff = self.d_model, self.dff
+        params = 4 * d * d + 4 * d + 2 * d * dff + dff + d + 4 * d
+        per_token = 8 * d + dff + self.num_heads * self.n
+        return np.dtype(dtype).itemsize * (2 * params + self.m * self.n * per_token)
+
+    def memory_step(self, dtype):
+        return self.numpy_step(dtype)
+
+    def tiny(self):
+        return dataclasses.replace(self, m=1, n=2)
+
+
+WORKLOADS.update({
+    "char-rnn": RecurrentWorkload("char-rnn", "char-rnn", 1, 12, 50, 0.01,
+                                  "course 5 dinosaur step: one name of 12 characters, n_a 50"),
+    "char-rnn-64": RecurrentWorkload("char-rnn-64", "rnn", 64, 32, 128, 0.1,
+                                     "character RNN, batch of 64 sequences of 32, n_a 128"),
+    "char-lstm-64": RecurrentWorkload("char-lstm-64", "lstm", 64, 32, 128, 0.1,
+                                      "character LSTM, batch of 64 sequences of 32, n_a 128"),
+    "encoder-32": EncoderWorkload("encoder-32", 32, 64, 128, 8, 512, 0.01,
+                                  "transformer encoder layer, batch 32 x 64 tokens, d_model 128"),
+})
+#: workloads that describe their own steps (see RecurrentWorkload, EncoderWorkload)
+SELF_DESCRIBED = ("recurrent", "encoder")
 
 
 # ----------------------------------------------------------------------------- data and models
@@ -189,7 +514,9 @@ def numpy_net(w: Workload, dtype):
 
 def numpy_step(w: Workload, dtype):
     """A closure running one step (forward, cost, backward, update) of :func:`numpy_net`,
-    on X in the course's columns (the CNN turns them into NHWC images, as in training)."""
+    on X in the course's columns (the CNN reads them as images, as in training)."""
+    if w.kind in SELF_DESCRIBED:
+        return w.numpy_step(dtype)
     X, Y, _ = synthetic_batch(w, dtype)
     net = numpy_net(w, dtype)
     return lambda: net.step(X, Y, w.learning_rate)
@@ -212,6 +539,8 @@ def engine_side(w: Workload, impl: str, dtype, device="cpu"):
 def course_step(w: Workload, dtype):
     """One step of the course form, as the engine's NumPy side takes it: scratch.deep_nn /
     scratch.multiclass's forward, cost, backward and update (new arrays each step)."""
+    if w.kind in SELF_DESCRIBED:
+        return w.course_step(dtype)
     X, Y, _ = synthetic_batch(w, dtype)
     side = engine_side(w, "numpy", dtype)
     batch = side.prepare(X, Y, {})
@@ -230,6 +559,8 @@ def torch_step(w: Workload, dtype, device="cpu"):
     criterion on the logits or the sigmoid's output; backward; SGD step), the batch already
     in torch's layout on ``device``. The step returns the cost as a float, as in training
     (on CUDA that waits for the step to finish)."""
+    if w.kind in SELF_DESCRIBED:
+        return w.torch_step(dtype, device)
     X, Y, _ = synthetic_batch(w, dtype)
     side = engine_side(w, "torch", dtype, device)
     batch = side.prepare(X, Y, {})
@@ -243,7 +574,9 @@ def torch_step(w: Workload, dtype, device="cpu"):
 def minimum_memory(w, dtype) -> int:
     """The theoretical minimum of one training step's memory (bytes):
     :func:`scratch.fast_nn.theoretical_memory` (MLP) or
-    :meth:`scratch.fast_conv.CNN.theoretical_memory` (CNN)."""
+    :meth:`scratch.fast_conv.CNN.theoretical_memory` (CNN); the others' own."""
+    if w.kind in SELF_DESCRIBED:
+        return w.minimum_memory(dtype)
     if w.kind == "cnn":
         return numpy_net(w, dtype).theoretical_memory(w.m)
     from scratch.fast_nn import theoretical_memory
@@ -334,11 +667,14 @@ def memory_probe(name: str, dtype: str, threads: int, steps: int) -> dict:
         # not training memory), and starts the BLAS threads
         tiny = WORKLOADS["planar"]
         X, Y, _ = synthetic_batch(tiny, dtype)
-        MLP(initial_parameters(tiny, dtype), "relu", w.output).step(X, Y, 0.1)
+        MLP(initial_parameters(tiny, dtype), "relu",
+            w.output if w.output in ("sigmoid", "softmax") else "softmax").step(X, Y, 0.1)
         if w.kind == "cnn":      # and the CNN's code, on one image
             one = dataclasses.replace(w, m=1)
             X, Y, _ = synthetic_batch(one, dtype)
             numpy_net(one, dtype).step(X, Y, 0.1)
+        if w.kind in SELF_DESCRIBED:   # and the workload's code, at a tiny size
+            w.tiny().memory_step(dtype)()
         a = np.ones((256, 256), dtype)
         np.dot(a, a)
         del a, X, Y
@@ -349,10 +685,14 @@ def memory_probe(name: str, dtype: str, threads: int, steps: int) -> dict:
         except OSError:
             how = "VmHWM (not reset: clear_refs refused)"
         base = _status_kib("VmRSS")
-        X, Y, _ = synthetic_batch(w, dtype)
-        net = numpy_net(w, dtype)
+        if w.kind in SELF_DESCRIBED:
+            step = w.memory_step(dtype)
+        else:
+            X, Y, _ = synthetic_batch(w, dtype)
+            net = numpy_net(w, dtype)
+            step = lambda: net.step(X, Y, w.learning_rate)  # noqa: E731
         for _ in range(steps):
-            net.step(X, Y, w.learning_rate)
+            step()
         peak = _status_kib("VmHWM")
     return {"growth_bytes": (peak - base) * 1024, "how": how}
 
@@ -463,11 +803,13 @@ def _run_cpu(report, names, threads, peak, quick, repeats, target_s, gemm_n, wit
         w = WORKLOADS[name]
         for dtype in DTYPES:
             steps = {"numpy": numpy_step(w, dtype), "torch": torch_step(w, dtype)}
-            if with_course and not quick and w.kind == "mlp":   # the CNN's course loops:
+            if with_course and not quick and w.kind != "cnn":   # the CNN's course loops:
                 steps["numpy-course"] = course_step(w, dtype)      # minutes a step
             times, counts = time_interleaved(steps, repeats, target_s)
+            # --quick probes the workloads with a memory target (MLP, CNN) only
+            probe = probe_memory and not (quick and w.kind in SELF_DESCRIBED)
             mem = (numpy_memory(name, dtype, threads, steps=3 if quick else 10)
-                   if probe_memory else {"growth_bytes": None, "how": "not probed (--quick)"})
+                   if probe else {"growth_bytes": None, "how": "not probed (--quick)"})
             minimum = minimum_memory(w, dtype)
             for impl, ts in times.items():
                 row = _row(w, impl, "cpu", dtype, ts, counts[impl])
@@ -476,9 +818,10 @@ def _run_cpu(report, names, threads, peak, quick, repeats, target_s, gemm_n, wit
                     row.update(memory_bytes=mem["growth_bytes"], memory_how=mem["how"],
                                memory_min_bytes=minimum)
                 if impl == "torch":
-                    row["torch_output"] = ("softmax + CrossEntropyLoss"
-                                           if steps["torch"].softmax
-                                           else "sigmoid + BCELoss")
+                    row["torch_output"] = (getattr(w, "torch_output", None)
+                                           or ("softmax + CrossEntropyLoss"
+                                               if steps["torch"].softmax
+                                               else "sigmoid + BCELoss"))
                 report["results"].append(row)
             ratio = statistics.median(times["numpy"]) / statistics.median(times["torch"])
             report["ratios"].append({"workload": name, "dtype": dtype, "threads": threads,
@@ -510,7 +853,7 @@ def _row(w, impl, device, dtype, ts, steps_per_run, peak=None):
     gflops = w.flops() / step / 1e9
     return {"workload": w.name, "implementation": impl, "device": device, "dtype": dtype,
             "layer_dims": None if w.layer_dims is None else list(w.layer_dims),
-            "model": w.describe() if w.kind == "cnn" else None, "m": w.m, "step_s": step,
+            "model": w.describe() if w.kind != "mlp" else None, "m": w.m, "step_s": step,
             "step_s_runs": ts, "steps_per_run": steps_per_run,
             "samples_per_s": w.m / step,
             "epoch_s": MNIST_EPOCH * step / w.m if w.name.startswith("mnist") else None,
@@ -583,6 +926,13 @@ def _cnn_note(w) -> str:
 
 
 
+def _self_described_note(w) -> str:
+    return (f"{w.name}: {w.describe()}; {w.sides()}. GFLOP/s from the analytic GEMM "
+            f"count: {w.flops() / 1e6:.1f} MFLOP a step ({w.flops_needed() / 1e6:.1f} needed). "
+            f"Min mem: parameters + gradients + what backward reads (--quick does not probe "
+            f"these rows' memory).")
+
+
 def _fmt(x, spec, scale=1.0):
     return "-" if x is None else format(x * scale, spec)
 
@@ -633,11 +983,13 @@ def to_markdown(report: dict) -> str:
               "% peak, needed: the same without dA[0]'s 2 m n[1] n[0]. Peak memory: NumPy, RSS "
               "growth of a fresh process (batch + model + training); min = parameters + "
               "gradients + A[0..L] + Y of one batch."]
-    cnns = {r["workload"] for r in report["results"] if r.get("model")}
-    for name in sorted(cnns):
+    described = {r["workload"] for r in report["results"] if r.get("model")}
+    for name in sorted(described):
         w = WORKLOADS.get(name)
         if w is not None and w.kind == "cnn":
             lines.append(_cnn_note(w))
+        elif w is not None and w.kind in SELF_DESCRIBED:
+            lines.append(_self_described_note(w))
     if not meta.get("torch_softmax", True):
         lines.append("note: torch_ref.DeepNet has no softmax output here; the MNIST torch rows "
                      "use sigmoid + BCELoss.")

@@ -165,3 +165,34 @@ def test_bench_quick_cnn_row_and_ratio(tmp_path):
         if r["implementation"] == "numpy":
             assert r["memory_bytes"] is not None and r["memory_min_bytes"] > 0
     assert all(q["numpy_over_torch"] > 0 for q in report["ratios"])
+
+
+# ----------------------------------------------------------------------------- issue 18's workloads
+@pytest.mark.parametrize("name", ["char-rnn", "char-rnn-64", "char-lstm-64", "encoder-32"])
+def test_sequence_workloads_first_step_agrees(name):
+    """The NumPy fast path, the course form and the torch step of each sequence or
+    attention workload start from the same dict on the same batch: the first step's cost
+    (before any update) agrees (float64: a forward pass of at most a few thousand rounding
+    steps on O(1) values, far inside 1e-10)."""
+    from dl_parity import bench
+    w = bench.WORKLOADS[name]
+    costs = {impl: float(step(w, "float64")()) for impl, step in
+             (("numpy", bench.numpy_step), ("course", bench.course_step),
+              ("torch", bench.torch_step))}
+    assert costs["torch"] == pytest.approx(costs["numpy"], rel=1e-10)
+    assert costs["course"] == pytest.approx(costs["numpy"], rel=1e-10)
+    assert 0.1 < costs["numpy"] < 100
+    assert w.flops() >= w.flops_needed() > 0 and bench.minimum_memory(w, "float32") > 0
+
+
+def test_sequence_workload_flop_counts():
+    from dl_parity import bench
+    rnn, lstm = bench.WORKLOADS["char-rnn-64"], bench.WORKLOADS["char-lstm-64"]
+    # per step: 2 products over [a; 1; x] (2 m n_a 156 each), da_prev (2 m n_a n_a), the
+    # output layer three times (2 m 27 129 each)
+    assert rnn.flops() == 32 * (4 * 64 * 128 * 156 + 2 * 64 * 128 * 128 + 6 * 64 * 27 * 129)
+    assert lstm.flops() == 32 * (4 * 64 * 512 * 156 + 2 * 64 * 512 * 128 + 6 * 64 * 27 * 129)
+    enc = bench.WORKLOADS["encoder-32"]
+    per_token = 4 * 128 * 128 + 2 * 128 * 512 + 2 * 64 * 128
+    assert enc.flops() == 3 * 2 * 32 * 64 * per_token
+    assert enc.flops_needed() == enc.flops() - 2 * 32 * 64 * 3 * 128 * 128

@@ -280,3 +280,27 @@ def test_fast_bad_input():
     net.forward(np.zeros((784, 2)))
     with pytest.raises(ValueError, match=r"Y: expected one-hot labels of shape \(10, 2\)"):
         net.cost(np.zeros((10, 3)))
+
+
+@pytest.mark.parametrize("dtype", list(DTYPES))
+def test_cnn_in_shards_trains_like_one_thread(parity, dtype):
+    """The batch split in three shards run by three threads (each with its own buffers and
+    one BLAS thread; the minimum shard lowered to 2 examples for the test), their gradient
+    sums added, against the whole batch on one thread: the same cost at every one of five
+    SGD steps and the same gradients and parameters after, on MNIST-like data with ties."""
+    from scratch._blas import ThreadPolicy
+    config, m, steps = MNIST, 7, 5
+    parameters, X, Y, _ = cnn_problem(config, dtype, m, background=True)
+    nets = {k: CNN(parameters, config["image_shape"],
+                   thread_policy=ThreadPolicy(max_threads=k, min_shard=2)) for k in (1, 3)}
+    costs = {k: [net.step(X, Y, 0.1) for _ in range(steps)] for k, net in nets.items()}
+    assert [len(net._s) for net in nets.values()] == [1, 3]
+    t = tolerance(dtype, steps * cnn_steps(config, m))
+    parity.close("cost, every step (3 shards vs 1)", np.array(costs[3]), np.array(costs[1]), **t,
+                 formula="c4.cnn")
+    for key, value in nets[1].gradients().items():
+        parity.close(f"{key} (3 shards vs 1)", nets[3].gradients()[key], value, **t,
+                     formula="c4.cnn")
+    for key, value in nets[1].course_parameters().items():
+        parity.close(f"{key} after {steps} steps (3 shards vs 1)",
+                     nets[3].course_parameters()[key], value, **t, formula="c4.cnn")

@@ -45,4 +45,10 @@ word2vec             course 5, week 2: skip-gram with negative sampling, on the 
 nmt_attention        course 5, week 3: one_step_attention, forward and backward
 trigger_word         course 5, week 3: the trigger-word model's Conv1D, forward and backward
 transformer          course 5, week 4: decoder layer, encoder/decoder stacks, the transformer
+fast_rnn             the RNN, the LSTM and the dinosaur step written for speed (reference: rnn,
+                     char_rnn)
+fast_attention       the encoder layer written for speed (reference: attention)
+
+The fast paths' BLAS threads per product, and their batches split across threads in
+shards, live in the private ``_blas`` module.
 """

@@ -133,9 +133,11 @@ class ThreadPolicy:
             Tests pass a fake one to check the plan on a 16-thread cap without 16 cores.
         trace: a list, or None: when a list, every product of a session appends
             ``(shape, threads)``, shape = (M, K, N) of an (M, K) @ (K, N) product.
+        min_shard: the fewest examples a thread gets when a model splits its batch across
+            threads (:meth:`shards`; default :data:`MIN_SHARD`).
     """
 
-    def __init__(self, grain=None, max_threads=None, backend=None, trace=None):
+    def __init__(self, grain=None, max_threads=None, backend=None, trace=None, min_shard=None):
         if grain is None:
             env = os.environ.get(GRAIN_ENV)
             grain = DEFAULT_GRAIN if env in (None, "") else _positive_int(GRAIN_ENV, env)
@@ -144,6 +146,7 @@ class ThreadPolicy:
                                                                            max_threads)
         self._backend = backend
         self.trace = trace
+        self.min_shard = MIN_SHARD if min_shard is None else _positive_int("min_shard", min_shard)
         self._memos = {}
 
     def __repr__(self):
@@ -181,6 +184,11 @@ class ThreadPolicy:
 
     def session(self):
         return Session(self)
+
+    def shards(self, m):
+        """The batch of m examples split across the threads allowed now:
+        ``shard_bounds(m, self.cap(), self.min_shard)``."""
+        return shard_bounds(m, self.cap(), self.min_shard)
 
 
 class Session:
@@ -247,8 +255,84 @@ class Session:
                 self._use((M, K, N))
         return np.dot(a, b, out=out)
 
+    def matmul(self, a, b, out):
+        """np.matmul(a, b, out=out) for 2-D a (M, K) and b (K, N), on the product's threads.
+        Unlike :meth:`dot`, ``out`` may be a strided view (e.g. a block of columns of a
+        bigger matrix): matmul hands it to BLAS as it is."""
+        if self.active:
+            M, K = a.shape
+            N = b.shape[1]
+            if M * K * N >= FLOOR or self.trace is not None:
+                self._use((M, K, N))
+        return np.matmul(a, b, out=out)
+
     def vdot(self, a, b):
         """np.vdot(a, b), a 1 x size x 1 product, on its threads."""
         if self.active and (a.size >= FLOOR or self.trace is not None):
             self._use((1, a.size, 1))
         return np.vdot(a, b)
+
+
+# ----------------------------------------------------------------------------- the batch across threads
+#: the fewest examples a thread is given when a batch is split across threads (a GEMM on
+#: fewer columns than this is mostly call overhead)
+MIN_SHARD = 16
+
+
+def shard_bounds(m, threads, min_examples=MIN_SHARD):
+    """The m examples of a batch as k contiguous shards [(i0, i1), ...], one per thread:
+    k = min(threads, m // min_examples), at least 1, sizes differing by at most one.
+
+    Why split the batch rather than each product: the element-wise work of a step (im2col
+    copies, pooling, activations, softmax) runs on one core in NumPy whatever the BLAS
+    pool, and most products of a small batch are too small to share well. The examples of
+    a batch are independent until their gradients are added up, so k threads can each run
+    the whole step on their shard (NumPy releases the GIL inside its loops and BLAS calls)
+    and the k gradients are summed at the end."""
+    k = max(1, min(int(threads), m // max(1, min_examples)))
+    edges = [m * j // k for j in range(k + 1)]
+    return [(edges[j], edges[j + 1]) for j in range(k)]
+
+
+_POOL = {}
+
+
+def run_parallel(tasks):
+    """Run the callables ``tasks`` at once, the first in the calling thread and the others
+    on a pool of worker threads kept for the process; returns their results in order (the
+    first error is raised once all have finished).
+
+    The BLAS pool is limited to one thread for the duration (each task's products run in
+    its own thread: OpenBLAS then never shares its pool between two callers), and the
+    caller's limit is put back at the end."""
+    if len(tasks) == 1:
+        return [tasks[0]()]
+    from concurrent.futures import ThreadPoolExecutor
+    workers = len(tasks) - 1
+    pool = _POOL.get(workers)
+    if pool is None:
+        pool = _POOL[workers] = ThreadPoolExecutor(workers, thread_name_prefix="scratch-shard")
+    backend = default_backend()
+    entry = backend.get()
+    if entry not in (None, 1):
+        backend.acquire()
+        backend.set(1)
+    try:
+        futures = [pool.submit(task) for task in tasks[1:]]
+        results, error = [], None
+        try:
+            results.append(tasks[0]())
+        except BaseException as exc:       # wait for the others before raising
+            error = exc
+        for future in futures:
+            try:
+                results.append(future.result())
+            except BaseException as exc:
+                error = error or exc
+        if error is not None:
+            raise error
+        return results
+    finally:
+        if entry not in (None, 1):
+            backend.set(entry)
+            backend.release()

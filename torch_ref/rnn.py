@@ -270,6 +270,13 @@ class CourseLSTM(_CourseRecurrent):
         a, (_, c_last) = self.rnn(x, hx)
         return a, self.predict(a), c_last[0]
 
+    def logits(self, x: torch.Tensor, a0: torch.Tensor | None = None) -> torch.Tensor:
+        """Wy a<t> + by, (T_x, m, n_y): what ``nn.CrossEntropyLoss`` takes (so
+        :func:`sequence_train_step` trains this model too)."""
+        hx = None if a0 is None else (a0.unsqueeze(0), torch.zeros_like(a0).unsqueeze(0))
+        a, _ = self.rnn(x, hx)
+        return self.output(a)
+
 
 class CourseLSTMCell(_CourseRecurrent):
     """One LSTM step: ``nn.LSTMCell``, ``nn.Linear``, softmax.

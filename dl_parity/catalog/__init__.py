@@ -20,12 +20,12 @@ from dataclasses import dataclass
 
 from . import (course1, course1_basics, course2_opt, course2_reg, course4_apps, course4_arch,
                course4_conv, course4_seg, course5_attention, course5_nmt, course5_rnn, course5_seq,
-               course5_transformer, course5_words)
+               course5_transformer, course5_words, fast_paths)
 from .base import Formula
 
 _PARTS = (course1, course1_basics, course2_reg, course2_opt, course4_conv, course4_arch, course4_seg,
           course4_apps, course5_rnn, course5_seq, course5_words, course5_nmt, course5_attention,
-          course5_transformer)
+          course5_transformer, fast_paths)
 
 WEEKS: dict[str, str] = {k: v for part in _PARTS for k, v in part.WEEKS.items()}
 CATALOG: tuple[Formula, ...] = tuple(f for part in _PARTS for f in part.ENTRIES)

@@ -159,15 +159,19 @@ ENTRIES: tuple[Formula, ...] = (
          f"{T_FAST}::test_cnn_max_pool_ties_on_mnist_like_data",
          f"{T_FAST}::test_cnn_flatten_order_and_round_trip"),
         torch_ops=("torch.nn.CrossEntropyLoss", "torch.nn.Flatten", "torch.optim.SGD"),
-        note="Flatten order: NumPy flattens P2 (m, n_H, n_W, n_C) channels last, column "
-             "(h n_W + w) n_C + c; nn.Flatten of NCHW gives (c n_H + h) n_W + w. Neither side "
-             "transposes its activations: course_fc_to_torch permutes W3's columns once. "
+        note="Flatten order: the course's (and the dict's W3) is channels last, column "
+             "(h n_W + w) n_C + c; nn.Flatten of NCHW gives (c n_H + h) n_W + w: "
+             "course_fc_to_torch permutes W3's columns once. Inside, the NumPy CNN keeps its "
+             "activations as (n_C, n_H, n_W, m) (the course's columns, examples last), so its "
+             "P2 flattens in (c, h, w) order too and it permutes W3's columns the same way each "
+             "step; each conv is im2col + GEMM in cache-sized blocks, ReLU runs after the max "
+             "pool (the same numbers, 4x fewer), and a batch is split across threads in shards. "
              "PyTorch's loss is nn.CrossEntropyLoss on the logits Z3 with class indices (a "
              "log-sum-exp); NumPy takes log of the softmax, clamped at −100. Max-pool ties "
              "use PyTorch's rule here (see c4.pool_backward_max).",
-        marks=("F = P2.reshape(P2.shape[0], -1)",
-               "g[\"dW3\"] = np.dot(dZ3, F)",
-               "dZ2 = np.multiply(dA2, c[\"A2\"] > 0, out=dA2)")),
+        marks=("Z3 = blas.matmul(self._W3, s.P2.reshape(-1, s.m), out=A3)",
+               "blas.matmul(dZ3, F.T, out=s.dW3)",
+               "s.pool2.backward(s.dP2, s.P2, dZ2, s.dP2_scratch)")),
 )
 
 #: scratch modules whose public functions must all appear in the catalog

@@ -1,0 +1,105 @@
+"""Course 5 again, written for speed: the recurrent models and the encoder layer's fast
+paths (scratch.fast_rnn, scratch.fast_attention), each tied to the course's form and to
+PyTorch by its own parity tests."""
+from __future__ import annotations
+
+from .base import Formula
+
+#: one heading for the fast paths of course 5 (after its weeks)
+WEEKS: dict[str, str] = {"c5fast": "Course 5 again, written for speed: recurrent models and attention"}
+
+T_RNN = "parity_tests/test_fast_rnn.py"
+T_ATT = "parity_tests/test_fast_attention.py"
+S = "scratch.fast_rnn."
+
+_SHARDS = ("With k threads allowed (the BLAS limit in effect), the batch is split in k shards "
+           "that run the whole step at once, one thread each with its own buffers, and their "
+           "gradient sums are added (scratch._blas.shard_bounds, run_parallel): NumPy's "
+           "element-wise work runs on one core per call, so a step uses k cores only this way. ")
+
+ENTRIES: tuple[Formula, ...] = (
+    Formula(
+        "c5.fast_rnn", "c5fast", "Fast path", "The basic RNN trained on batches, written for speed",
+        "a⟨t⟩ = tanh(W [a⟨t−1⟩; 1; x⟨t⟩]),  W = [Wₐₐ | bₐ | Wₐₓ]   (one product a step)\n"
+        "ŷ⟨t⟩ = softmax(W_ya a⟨t⟩ + b_y);  J = −(1/(m Tₓ)) Σ Y log ŷ\n"
+        "dz⟨t⟩ = (W_yaᵀ dz_y⟨t⟩ + Wₐₐᵀ dz⟨t+1⟩) ∗ (1 − a⟨t⟩²)\n"
+        "[dWₐₐ | dbₐ | dWₐₓ] = Σₜ dz⟨t⟩ [a⟨t−1⟩; 1; x⟨t⟩]ᵀ   (one product over all steps)",
+        r"a^{\langle t \rangle} = \tanh(W [a^{\langle t-1 \rangle}; 1; x^{\langle t \rangle}]), \quad "
+        r"dW = \sum_t dz^{\langle t \rangle} [a^{\langle t-1 \rangle}; 1; x^{\langle t \rangle}]^T",
+        (S + "RNN",),
+        ("torch_ref.rnn.CourseRNN", "torch_ref.rnn.sequence_train_step"),
+        (f"{T_RNN}::test_fast_recurrent_matches_course_form",
+         f"{T_RNN}::test_fast_recurrent_matches_torch",
+         f"{T_RNN}::test_fast_recurrent_trains_like_course_form"),
+        torch_ops=("torch.nn.RNN", "torch.nn.functional.cross_entropy", "torch.optim.SGD"),
+        note=("scratch.rnn's rnn_forward / rnn_backward with the output layer, in another order "
+              "of memory: one contiguous (n, m) block per time step, the bias as a row of "
+              "ones, the output layer and the weight gradients as one product over all T_x m "
+              "columns each. " + _SHARDS),
+        marks=("a = blas.matmul(W, H[t], out=H[t + 1, :n_a])",
+               "dz[t] *= dA[t]")),
+    Formula(
+        "c5.fast_lstm", "c5fast", "Fast path", "The LSTM trained on batches, written for speed",
+        "[Γo; Γf; Γi] = σ(W_ofi [a⟨t−1⟩; 1; x⟨t⟩]),  c̃⟨t⟩ = tanh(W_c [a⟨t−1⟩; 1; x⟨t⟩])   "
+        "(one product a step; σ(z) = (1 + tanh(z/2))/2)\n"
+        "dΓo = da ∗ tanh(c) Γo(1 − Γo);  dΓf = dc ∗ c⟨t−1⟩ Γf(1 − Γf);  dΓi = dc ∗ c̃ Γi(1 − Γi);  "
+        "dc̃ = dc ∗ Γi(1 − c̃²)\n"
+        "[dW_h | db | dW_x] = Σₜ dΓ⟨t⟩ [a⟨t−1⟩; 1; x⟨t⟩]ᵀ",
+        r"\Gamma = \sigma(W [a^{\langle t-1 \rangle}; 1; x^{\langle t \rangle}]), \quad "
+        r"\sigma(z) = \tfrac{1}{2}(1 + \tanh \tfrac{z}{2})",
+        (S + "LSTM",),
+        ("torch_ref.rnn.CourseLSTM", "torch_ref.rnn.CourseLSTM.logits",
+         "torch_ref.rnn.sequence_train_step"),
+        (f"{T_RNN}::test_fast_recurrent_matches_course_form",
+         f"{T_RNN}::test_fast_recurrent_matches_torch",
+         f"{T_RNN}::test_fast_recurrent_trains_like_course_form"),
+        torch_ops=("torch.nn.LSTM", "torch.nn.functional.cross_entropy", "torch.optim.SGD"),
+        note=("scratch.rnn's lstm_forward / lstm_backward with the output layer. The four "
+              "gates are stacked (o, f, i, c~) in one W, the sigmoid gates' rows halved (exact "
+              "in binary) so one tanh serves all four; each gate's derivative is multiplied by "
+              "its partner in the chain rule for all steps at once, so a step back is seven "
+              "array operations and one product. On the CPU in float32, nn.LSTM runs oneDNN's "
+              "fused RNN kernels (aten::mkldnn_rnn_layer). " + _SHARDS),
+        marks=("g = blas.matmul(self._W_half, H[t], out=G[t])",
+               "g[n_a:].reshape(3, n_a, -1)[...] *= dc")),
+    Formula(
+        "c5.fast_char_rnn", "c5fast", "Fast path", "The dinosaur model's step, written for speed",
+        "optimize(X, Y, a_prev): forward through one name, L = −Σₜ log ŷ⟨t⟩[y⟨t⟩], backward, "
+        "clip at 5, W := W − α dW\n(the basic RNN's fast path with a summed loss and the clip)",
+        r"L = -\sum_t \log \hat y^{\langle t \rangle}_{y^{\langle t \rangle}}, \quad "
+        r"W := W - \alpha\, \mathrm{clip}(dW, 5)",
+        (S + "CharRNN", S + "CharRNN.optimize"),
+        ("torch_ref.char_rnn.train_step", "torch_ref.char_rnn.CharRNN"),
+        (f"{T_RNN}::test_char_rnn_optimize_matches_course",
+         f"{T_RNN}::test_char_rnn_optimize_matches_torch"),
+        torch_ops=("torch.nn.utils.clip_grad_value_", "torch.optim.SGD"),
+        note=("The course's optimize (scratch.char_rnn) with fast_rnn.RNN's machinery: the "
+              "one-hot inputs and targets written straight into the buffers from the index "
+              "lists, one product and one tanh a step, the weight gradients as one product."),
+        marks=("x[steps, [X[t] for t in steps]] = 1",
+               "net._backward(blas, b, 1)")),
+    Formula(
+        "c5.fast_encoder_layer", "c5fast", "Fast path",
+        "The encoder layer trained on a target, written for speed",
+        "[Q′ | K | V] = x [Wq/√d_k | Wk | Wv] + [bq/√d_k | bk | bv]   (one product)\n"
+        "x₁ = LN₁(x + MHA(x));  out = LN₂(x₁ + FFN(x₁));  J = mean((out − target)²)\n"
+        "dW = xᵀ dZ over all m n positions (one product per weight)",
+        r"[Q' \,|\, K \,|\, V] = x\,[W_q/\sqrt{d_k} \,|\, W_k \,|\, W_v] + b, \quad "
+        r"J = \overline{(\mathrm{out} - \mathrm{target})^2}",
+        ("scratch.fast_attention.EncoderLayer",),
+        ("torch_ref.attention.EncoderLayer",),
+        (f"{T_ATT}::test_fast_encoder_layer_matches_course_form",
+         f"{T_ATT}::test_fast_encoder_layer_matches_torch",
+         f"{T_ATT}::test_fast_encoder_layer_in_shards_trains_like_course_form"),
+        torch_ops=("torch.nn.TransformerEncoderLayer", "torch.nn.MSELoss", "torch.optim.SGD"),
+        note=("scratch.attention's encoder_layer_forward / encoder_layer_backward in buffers "
+              "allocated once: the heads are strided views of [Q | K | V] and of the "
+              "concatenation (never copied), 1/√d_k is folded into Wq and bq (their gradients "
+              "scaled back once), softmax and the layer norms in place. " + _SHARDS),
+        marks=("QKV = blas.dot(X, self._W_qkv, out=b.QKV)",
+               "dS -= A")),
+)
+
+#: scratch modules whose public functions must all appear in the catalog (these two define
+#: classes only; the entries above list them)
+MODULES: tuple[str, ...] = ("scratch.fast_rnn", "scratch.fast_attention")
