@@ -245,6 +245,19 @@ def test_application_models_record_costs_as_the_course(model, num_iterations, re
     assert [float(c) for c in costs] == [float(every[i]) for i in recorded]
 
 
+def test_update_parameters_works_layer_by_layer():
+    # Issue 15, item 1: an update needs each layer's W, b and dW, db, not layers that chain
+    # (the course-2 test cases pass W1 (2, 3) beside W2 (3, 3)).
+    params = {"W1": rng.standard_normal((2, 3)), "b1": rng.standard_normal((2, 1)),
+              "W2": rng.standard_normal((3, 3)), "b2": rng.standard_normal((3, 1))}
+    grads = {f"d{k}": rng.standard_normal(v.shape) for k, v in params.items()}
+    new = deep_nn.update_parameters(params, grads, 0.01)
+    for k in params:
+        np.testing.assert_array_equal(new[k], params[k] - 0.01 * grads[f"d{k}"])
+    with raises("b2 must have shape (3, 1)", "(2, 1)"):
+        deep_nn.update_parameters(dict(params, b2=np.zeros((2, 1))), grads, 0.01)
+
+
 def test_L_model_backward_accepts_random_AL_and_Y():
     # The course's test feeds random AL and labels, not the forward pass's output.
     AL = rng.uniform(0.1, 0.9, (1, 5))

@@ -111,6 +111,23 @@ def test_course_vector_layout():
     np.testing.assert_array_equal(theta[:4, 0], parameters["W1"][0])   # row-major
 
 
+def test_vectors_of_layers_that_do_not_chain():
+    """Issue 15, item 1: flattening a dict reads each layer, not how layers connect: a dict
+    whose layers do not chain (W1 (2, 3), W2 (3, 3), as the course's course-2 test cases)
+    unrolls and rolls back, with b[l] still checked against W[l]."""
+    rng = np.random.default_rng(2)
+    parameters = {"W1": rng.standard_normal((2, 3)), "b1": rng.standard_normal((2, 1)),
+                  "W2": rng.standard_normal((3, 3)), "b2": rng.standard_normal((3, 1))}
+    theta, keys = gc.dictionary_to_vector(parameters)
+    assert theta.shape == (20, 1) and keys == ["W1"] * 6 + ["b1"] * 2 + ["W2"] * 9 + ["b2"] * 3
+    np.testing.assert_array_equal(
+        theta, np.concatenate([parameters[k].reshape(-1, 1) for k in ("W1", "b1", "W2", "b2")]))
+    grad = gc.gradients_to_vector({f"d{k}": v for k, v in parameters.items()})
+    np.testing.assert_array_equal(grad, theta)
+    with raises("b2 must have shape (3, 1)", "(2, 1)"):
+        gc.dictionary_to_vector(dict(parameters, b2=np.zeros((2, 1))))
+
+
 # ----------------------------------------------------------------------------- against torch
 @st.composite
 def problem(draw):

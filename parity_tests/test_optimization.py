@@ -558,3 +558,53 @@ def test_torch_ref_optim_rejects_bad_input():
     with pytest.raises(ValueError, match=r"expected an array of \(3, 2\) values"):
         load_velocity_(optimizer, net, {"dW1": np.zeros((2, 3)), "db1": np.zeros((3, 1)),
                                         "dW2": np.zeros((1, 3)), "db2": np.zeros((1, 1))})
+
+
+# ============================================================================ the course's own dicts
+def _course_test_case():
+    """The course's update test cases (np.random.seed(2)): W1 (2, 3), W2 (3, 3), whose
+    layers do NOT chain (W2 takes 3 inputs, W1 gives 2). An update is per layer."""
+    rng = np.random.default_rng(2)
+    parameters = {"W1": rng.standard_normal((2, 3)), "b1": rng.standard_normal((2, 1)),
+                  "W2": rng.standard_normal((3, 3)), "b2": rng.standard_normal((3, 1))}
+    grads = {f"d{k}": rng.standard_normal(v.shape) for k, v in parameters.items()}
+    return parameters, grads
+
+
+def test_updates_accept_layers_that_do_not_chain():
+    """Issue 15, item 1: the course's functions work layer by layer; its own tests pass
+    W1 (2, 3), W2 (3, 3). Each update must take them and compute each layer's formula."""
+    parameters, grads = _course_test_case()
+    new = opt.update_parameters_with_gd(parameters, grads, 0.01)
+    for k in parameters:                                         # W := W - alpha dW, exactly
+        np.testing.assert_array_equal(new[k], parameters[k] - 0.01 * grads[f"d{k}"])
+    v = opt.initialize_velocity(parameters)
+    assert {k: a.shape for k, a in v.items()} == {f"d{k}": a.shape for k, a in parameters.items()}
+    new, v = opt.update_parameters_with_momentum(parameters, grads, v, 0.9, 0.01)
+    for k in parameters:                                         # v = 0.1 dW from v = 0
+        np.testing.assert_array_equal(v[f"d{k}"], (1 - 0.9) * grads[f"d{k}"])
+        np.testing.assert_array_equal(new[k], parameters[k] - 0.01 * v[f"d{k}"])
+    v, s = opt.initialize_adam(parameters)
+    assert all(not a.any() for a in (*v.values(), *s.values()))
+    new, v, s, v_c, s_c = opt.update_parameters_with_adam(parameters, grads, v, s, 2, 0.02,
+                                                          0.8, 0.888, 1e-2)
+    for k in parameters:                                         # the course's Adam test values
+        g = grads[f"d{k}"]
+        np.testing.assert_array_equal(v[f"d{k}"], (1 - 0.8) * g)
+        np.testing.assert_array_equal(s[f"d{k}"], (1 - 0.888) * np.power(g, 2))
+        np.testing.assert_array_equal(v_c[f"d{k}"], v[f"d{k}"] / (1 - 0.8 ** 2))
+        np.testing.assert_array_equal(s_c[f"d{k}"], s[f"d{k}"] / (1 - 0.888 ** 2))
+        np.testing.assert_array_equal(
+            new[k], parameters[k] - 0.02 * v_c[f"d{k}"] / (np.sqrt(s_c[f"d{k}"]) + 1e-2))
+
+
+def test_updates_still_check_each_layer():
+    """What an update needs is still checked, layer by layer: b[l] (n[l], 1) beside W[l]."""
+    parameters, grads = _course_test_case()
+    bad = dict(parameters, b2=np.zeros((2, 1)))
+    with pytest.raises(ValueError, match=r"b2 must have shape \(3, 1\) to match W2 \(3, 3\)"):
+        opt.update_parameters_with_gd(bad, grads, 0.01)
+    with pytest.raises(ValueError, match=r"b2 must have shape \(3, 1\)"):
+        opt.initialize_velocity(bad)
+    with pytest.raises(ValueError, match=r"missing key 'W2'"):
+        opt.initialize_adam({k: a for k, a in parameters.items() if k != "W2"})

@@ -116,6 +116,21 @@ def test_l2_cost_course_value():
     assert cost == pytest.approx(1.78648594516, abs=1e-11)
 
 
+def test_l2_cost_reads_only_the_weights():
+    """Issue 15, item 1: the L2 term reads W1, W2, W3 and nothing else; the cost does not
+    need the biases, nor layers that chain (no forward pass happens here)."""
+    rng = np.random.default_rng(1)
+    weights = {"W1": rng.standard_normal((2, 3)), "W2": rng.standard_normal((3, 3)),
+               "W3": rng.standard_normal((1, 4))}                     # chains nowhere
+    Y = np.array([[1, 1, 0, 1, 0]])
+    a3 = np.array([[0.40682402, 0.01629284, 0.16722898, 0.10118111, 0.40682402]])
+    cost = reg.compute_cost_with_regularization(a3, Y, weights, lambd=0.1)
+    penalty = 0.1 / (2 * 5) * sum(np.sum(np.square(W)) for W in weights.values())
+    assert cost == pytest.approx(float(reg.compute_cost(a3, Y)) + penalty, rel=1e-15)
+    with raises("W2", "2-D", "(3,)"):
+        reg.compute_cost_with_regularization(a3, Y, dict(weights, W2=np.ones(3)), 0.1)
+
+
 # ----------------------------------------------------------------------------- L2 backward
 @pytest.mark.parametrize("dtype", DTYPES)
 @given(data=st.data())

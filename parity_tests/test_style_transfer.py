@@ -187,6 +187,28 @@ def test_style_cost_parity(device, parity, seed, n_layers, dtype):
                      formula="c4.style_cost")
 
 
+def test_style_cost_takes_the_course_model_outputs():
+    """Issue 15, item 1: the course's compute_style_cost receives the model's outputs, the
+    style layers then the content layer, and drops the last (``a_S = style_image_output[:-1]``).
+    Given one activation more than STYLE_LAYERS, the cost and its gradient are those of the
+    style layers alone."""
+    rng = np.random.default_rng(7)
+    shapes = [(1, 4, 4, 3), (1, 3, 3, 5), (1, 2, 2, 6)]
+    style = [rng.standard_normal(s) for s in shapes]
+    generated = [rng.standard_normal(s) for s in shapes]
+    content_S, content_G = rng.standard_normal((1, 2, 2, 4)), rng.standard_normal((1, 2, 2, 4))
+    layers = STYLE_LAYERS[:3]
+    J = st_np.compute_style_cost(style, generated, layers)
+    assert st_np.compute_style_cost(style + [content_S], generated + [content_G], layers) == J
+    grads = st_np.compute_style_cost_backward(style + [content_S], generated + [content_G],
+                                              layers)
+    assert len(grads) == 3
+    for g, expected in zip(grads, st_np.compute_style_cost_backward(style, generated, layers)):
+        np.testing.assert_array_equal(g, expected)
+    with raises("one style and one generated", "(3)", "5 style"):
+        st_np.compute_style_cost(style + [content_S] * 2, generated + [content_G] * 2, layers)
+
+
 # ============================================================================ total cost
 def test_total_cost_course_value():
     """The course's test: np.random.seed(3); J_content = np.random.randn();

@@ -99,8 +99,10 @@ def check_column(name: str, a, n: int) -> np.ndarray:
     return arr
 
 
-def check_parameters(parameters, L: int | None = None) -> int:
-    """Check a course parameter dict W1, b1, ..., WL, bL: keys present, shapes chain.
+def check_layers(parameters, L: int | None = None) -> int:
+    """Check a course parameter dict layer by layer: W1, b1, ..., WL, bL present, each W[l]
+    2-D and each b[l] (n[l], 1) with n[l] = W[l]'s rows. The layers need not chain: what a
+    per-layer update (gradient descent, momentum, Adam) or a flattening needs, and no more.
 
     Returns L, the number of layers.
     """
@@ -127,12 +129,24 @@ def check_parameters(parameters, L: int | None = None) -> int:
         if b.shape != (W.shape[0], 1):
             raise ValueError(f"parameters: b{l} must have shape ({W.shape[0]}, 1) to match "
                              f"W{l} {W.shape}, got {_describe(b)}")
-        if l > 1:
-            prev = np.asarray(parameters[f"W{l - 1}"]).shape[0]
-            if W.shape[1] != prev:
-                raise ValueError(f"parameters: shapes don't chain: W{l} is {W.shape}, so it "
-                                 f"expects n[{l - 1}] = {W.shape[1]} inputs, but W{l - 1} "
-                                 f"{np.asarray(parameters[f'W{l - 1}']).shape} gives {prev}")
+    return L
+
+
+def check_parameters(parameters, L: int | None = None) -> int:
+    """Check a course parameter dict W1, b1, ..., WL, bL of ONE network: keys present,
+    each layer as :func:`check_layers` says, and the shapes chain (W[l] takes n[l-1] =
+    W[l-1]'s rows as inputs), which a forward pass needs.
+
+    Returns L, the number of layers.
+    """
+    L = check_layers(parameters, L)
+    for l in range(2, L + 1):
+        W = np.asarray(parameters[f"W{l}"])
+        prev = np.asarray(parameters[f"W{l - 1}"]).shape[0]
+        if W.shape[1] != prev:
+            raise ValueError(f"parameters: shapes don't chain: W{l} is {W.shape}, so it "
+                             f"expects n[{l - 1}] = {W.shape[1]} inputs, but W{l - 1} "
+                             f"{np.asarray(parameters[f'W{l - 1}']).shape} gives {prev}")
     return L
 
 

@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import as_matrix, check_parameters, check_same_shape, check_X, check_XY, checked
+from ._validate import (as_matrix, check_layers, check_parameters, check_same_shape, check_X,
+                        check_XY, checked)
 from .activations import (  # noqa: F401  (re-exported: the course's week-4 names)
     get_activation,
     relu,
@@ -275,7 +276,7 @@ def L_model_backward(AL, Y, caches, hidden_activation="relu"):
 
 
 def _check_update(params, grads, learning_rate):
-    L = check_parameters(params)
+    L = check_layers(params)          # layer by layer: the update needs no chaining
     for l in range(1, L + 1):
         for key in (f"dW{l}", f"db{l}"):
             if key not in grads:

@@ -28,7 +28,7 @@ import numbers
 
 import numpy as np
 
-from ._validate import as_matrix, check_parameters
+from ._validate import as_matrix, check_layers
 from ._validate_c2w1 import check_backward_inputs, check_gradients, check_X_labels
 from .initialization import _relu, _sigmoid
 
@@ -114,7 +114,7 @@ def dictionary_to_vector(parameters):
         (theta, keys): keys lists, for each row of theta, the name it came from
         (so "W1" 20 times for a (5, 4) W1).
     """
-    L = check_parameters(parameters)
+    L = check_layers(parameters)        # flattening needs each layer, not the chaining
     keys = []
     count = 0
     for key in [f"{k}{l}" for l in range(1, L + 1) for k in "Wb"]:
@@ -166,7 +166,7 @@ def vector_to_dictionary(theta, layers_dims=None):
 
 def gradients_to_vector(gradients):
     """grad (n, 1): dW1, db1, ..., dWL, dbL flattened row-major and stacked (theta's order)."""
-    L = check_parameters({k[1:]: v for k, v in gradients.items()
+    L = check_layers({k[1:]: v for k, v in gradients.items()
                           if isinstance(k, str) and k[:2] in ("dW", "db")})
     count = 0
     for key in [f"d{k}{l}" for l in range(1, L + 1) for k in "Wb"]:

@@ -31,7 +31,8 @@ import math
 
 import numpy as np
 
-from ._validate import _describe, as_matrix, check_parameters, check_same_shape, check_X, check_XY
+from ._validate import (_describe, as_matrix, check_layers, check_parameters, check_same_shape,
+                        check_X, check_XY)
 from .activations import relu, sigmoid
 from .cost import clamped_log
 
@@ -68,8 +69,11 @@ def _check_state(name, state, parameters, L):
 
 def _check_update(parameters, grads, learning_rate, v=None, s=None, t=None, **betas):
     """Every input of an update, before anything is computed: the dicts' keys and shapes,
-    alpha > 0, each beta in [0, 1), epsilon > 0, Adam's t >= 1. Returns L."""
-    L = check_parameters(parameters)
+    alpha > 0, each beta in [0, 1), epsilon > 0, Adam's t >= 1. Returns L.
+
+    Layer by layer, as the course's updates work: the layers need not chain (its own test
+    case has W1 (2, 3) beside W2 (3, 3))."""
+    L = check_layers(parameters)
     _check_state("grads", grads, parameters, L)
     for name, state in (("v", v), ("s", s)):
         if state is not None:
@@ -187,7 +191,7 @@ def random_mini_batches(X, Y, mini_batch_size=64, seed=0):
 # ----------------------------------------------------------------------------- momentum
 def initialize_velocity(parameters):
     """v = 0: {"dW1": zeros like W1, "db1": zeros like b1, ...}."""
-    L = check_parameters(parameters)
+    L = check_layers(parameters)
     v = {}
     for l in range(1, L + 1):
         v["dW" + str(l)] = np.zeros_like(parameters["W" + str(l)])
@@ -225,7 +229,7 @@ def initialize_adam(parameters):
 
     Returns (v, s).
     """
-    L = check_parameters(parameters)
+    L = check_layers(parameters)
     v, s = {}, {}
     for l in range(1, L + 1):
         v["dW" + str(l)] = np.zeros_like(parameters["W" + str(l)])

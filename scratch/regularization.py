@@ -35,7 +35,7 @@ from ._validate_c2w1 import (
     check_layers_dims,
     check_masks,
     check_model_inputs,
-    check_three_layers,
+    check_weights,
     check_X_parameters,
 )
 from .initialization import (  # noqa: F401  (re-exported: the course's reg_utils names)
@@ -73,7 +73,7 @@ def initialize_parameters(layer_dims):
 # ----------------------------------------------------------------------------- L2
 def _check_cost_with_regularization(A3, Y, parameters, lambd):
     check_cost_inputs(A3, Y)
-    check_three_layers(parameters)
+    check_weights(parameters)
     check_lambd(lambd)
 
 

@@ -72,10 +72,15 @@ def _check_layers(style_image_output, generated_image_output, STYLE_LAYERS):
         raise ValueError(f"STYLE_LAYERS: expected a non-empty list of (layer_name, weight) "
                          f"pairs, e.g. [('block1_conv1', 0.2), ...], got {STYLE_LAYERS!r}")
     style, generated = list(style_image_output), list(generated_image_output)
+    if len(style) == len(generated) == len(layers) + 1:
+        # the course's model outputs: the style layers, then the content layer, which the
+        # course's compute_style_cost drops (a_S = style_image_output[:-1])
+        style, generated = style[:-1], generated[:-1]
     if not len(style) == len(generated) == len(layers):
         raise ValueError(f"expected one style and one generated activation per entry of "
-                         f"STYLE_LAYERS ({len(layers)}), got {len(style)} style and "
-                         f"{len(generated)} generated activations")
+                         f"STYLE_LAYERS ({len(layers)}), or the course's model outputs (those "
+                         f"and the content layer last, {len(layers) + 1}), got {len(style)} "
+                         f"style and {len(generated)} generated activations")
     pairs = [_check_pair(f"style_image_output[{i}]", a_S, f"generated_image_output[{i}]", a_G)
              for i, (a_S, a_G) in enumerate(zip(style, generated))]
     return pairs, [float(weight) for _, weight in layers]
@@ -205,12 +210,14 @@ def compute_style_cost(style_image_output, generated_image_output, STYLE_LAYERS)
     """J_style = sum_l lambda^[l] J_style^[l](a_S^[l], a_G^[l]).
 
     Adapted to NumPy: the course's function reads the activations of the style layers from a
-    model; this one takes them, one (1, n_H, n_W, n_C) array per entry of STYLE_LAYERS, in
-    that order (the course's model outputs end with the content layer, which its function
-    drops: pass only the style layers here).
+    model's outputs; this one takes them, one (1, n_H, n_W, n_C) array per entry of
+    STYLE_LAYERS, in that order. The course's model outputs end with the content layer, which
+    its function drops (``a_S = style_image_output[:-1]``): given one activation more than
+    STYLE_LAYERS has entries, the last is dropped here too.
 
     Args:
-        style_image_output: list of a_S^[l].  generated_image_output: list of a_G^[l].
+        style_image_output: list of a_S^[l] (and, optionally, the content layer's last).
+        generated_image_output: list of a_G^[l] (likewise).
         STYLE_LAYERS: [(layer_name, lambda^[l]), ...], e.g. five layers weighted 0.2 each.
     Returns:
         J_style: a float.
