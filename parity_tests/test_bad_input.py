@@ -286,6 +286,39 @@ def test_deep_compute_cost_is_a_0d_ndarray():
     assert float(c) == pytest.approx(-(np.log(0.8) + np.log(0.1)) / 2, rel=1e-15)
 
 
+def _is_numpy_scalar(x):
+    return type(x) is np.float64 and x.shape == ()
+
+
+def test_course2_costs_and_differences_are_numpy_scalars():
+    """Issue 15, item 2: the course's course-2 functions return NumPy scalars (np.float64,
+    ``.shape == ()``): its test of compute_cost_with_regularization checks the shape, which a
+    Python float does not have. The same for the costs, the gradient checks' differences
+    and schedule_lr_decay (np.floor)."""
+    from scratch import gradient_checking as gc
+    from scratch import initialization as ini
+    from scratch import optimization as opt
+    from scratch import regularization as reg
+
+    rng3 = np.random.default_rng(3)
+    p = {"W1": rng3.standard_normal((4, 3)), "b1": np.zeros((4, 1)),
+         "W2": rng3.standard_normal((2, 4)), "b2": np.zeros((2, 1)),
+         "W3": rng3.standard_normal((1, 2)), "b3": np.zeros((1, 1))}
+    A3 = np.array([[0.4, 0.2, 0.7, 0.9, 0.1]])
+    assert _is_numpy_scalar(reg.compute_cost_with_regularization(A3, Y, p, 0.1))
+    assert _is_numpy_scalar(reg.compute_cost(A3, Y))
+    assert _is_numpy_scalar(ini.compute_loss(A3, Y))
+    assert _is_numpy_scalar(opt.compute_cost(A3, Y))
+    assert _is_numpy_scalar(opt.schedule_lr_decay(0.5, 100, 0.3))
+    assert _is_numpy_scalar(gc.gradient_check(3, 4))
+    cost, cache = gc.forward_propagation_n(X, Y, p)
+    assert _is_numpy_scalar(cost)
+    grads = gc.backward_propagation_n(X, Y, cache)
+    assert _is_numpy_scalar(gc.gradient_check_n(p, grads, X, Y))
+    # update_lr is the course's one line: Python numbers in, a Python float out
+    assert type(opt.update_lr(0.5, 2, 1)) is float
+
+
 def test_update_parameters_returns_a_new_dict_and_leaves_the_input_untouched():
     params = deep_params()
     copies = {k: v.copy() for k, v in params.items()}

@@ -71,7 +71,8 @@ def _check_gradient_check(x, theta, epsilon):
 def gradient_check(x, theta, epsilon=1e-7, print_msg=False):
     """difference between dJ/dtheta = x and (J(theta + eps) - J(theta - eps)) / (2 eps).
 
-    Perturbs theta (the parameter), not x. Returns a Python float.
+    Perturbs theta (the parameter), not x. Returns a NumPy scalar, as the course's
+    (norm / norm: np.float64, shape ()), not an ndarray.
     """
     _check_gradient_check(x, theta, epsilon)
     theta_plus = theta + epsilon
@@ -88,7 +89,7 @@ def gradient_check(x, theta, epsilon=1e-7, print_msg=False):
 
     if print_msg:
         _print_verdict(difference)
-    return float(difference)
+    return difference
 
 
 def _print_verdict(difference):
@@ -189,7 +190,8 @@ def forward_propagation_n(X, Y, parameters):
         X: (n_x, m).  Y: (1, m) (or the rank-1 (m,) of the course's test case).
         parameters: {"W1", "b1", "W2", "b2", "W3", "b3"}.
     Returns:
-        (cost, cache): cost a Python float; cache = (Z1, A1, W1, b1, Z2, A2, W2, b2,
+        (cost, cache): cost a NumPy scalar (np.float64, shape (), as the course's np.sum);
+        cache = (Z1, A1, W1, b1, Z2, A2, W2, b2,
         Z3, A3, W3, b3).
     """
     check_X_labels(X, Y, parameters)
@@ -212,7 +214,7 @@ def forward_propagation_n(X, Y, parameters):
     cost = 1. / m * np.sum(log_probs)
 
     cache = (Z1, A1, W1, b1, Z2, A2, W2, b2, Z3, A3, W3, b3)
-    return float(cost), cache
+    return cost, cache
 
 
 def backward_propagation_n(X, Y, cache):
@@ -263,7 +265,7 @@ def gradient_check_n(parameters, gradients, X, Y, epsilon=1e-7, print_msg=False)
         parameters: {"W1", ..., "b3"}.  gradients: {"dW1", ..., "db3"} (more keys ignored).
         X: (n_x, m).  Y: (1, m) or (m,).  epsilon: the step, 1e-7 in the course.
     Returns:
-        difference, a Python float (not an ndarray).
+        difference, a NumPy scalar as the course's (np.float64, shape ()), not an ndarray.
     """
     _check_gradient_check_n(parameters, gradients, X, Y, epsilon)
     layers_dims = _layers_dims_of(parameters)
@@ -291,4 +293,4 @@ def gradient_check_n(parameters, gradients, X, Y, epsilon=1e-7, print_msg=False)
 
     if print_msg:
         _print_verdict(difference)
-    return float(difference)
+    return difference

@@ -130,7 +130,8 @@ def forward_propagation(X, parameters):
 
 
 def compute_loss(a3, Y):
-    """J = (1/m) nansum(-Y log a3 - (1 - Y) log(1 - a3)), a Python float.
+    """J = (1/m) nansum(-Y log a3 - (1 - Y) log(1 - a3)), a NumPy scalar (np.float64 for
+    float64 inputs, shape ()), as the course's.
 
     No clamp: a saturated wrong prediction (a3 = 0 with y = 1, or 1 with y = 0)
     gives inf; the nan of 0 * log(0) is dropped by nansum.
@@ -143,7 +144,7 @@ def compute_loss(a3, Y):
     with np.errstate(divide="ignore", invalid="ignore"):
         logprobs = np.multiply(-np.log(a3), Y) + np.multiply(-np.log(1 - a3), 1 - Y)
         loss = 1. / m * np.nansum(logprobs)
-    return float(loss)
+    return loss
 
 
 def backward_propagation(X, Y, cache):

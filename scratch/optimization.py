@@ -283,7 +283,8 @@ def update_lr(learning_rate0, epoch_num, decay_rate):
     """alpha = alpha0 / (1 + decay_rate * epoch_num)   (decay at every epoch).
 
     Args: learning_rate0 > 0; epoch_num an integer >= 0; decay_rate >= 0.
-    Returns: the learning rate, a float.
+    Returns: the learning rate, of the type the course's one line gives (a Python float
+    for Python numbers).
     """
     _check_epoch(epoch_num, decay_rate, learning_rate0)
     learning_rate = learning_rate0 / (1 + decay_rate * epoch_num)
@@ -298,11 +299,11 @@ def schedule_lr_decay(learning_rate0, epoch_num, decay_rate, time_interval=1000)
 
     Args: learning_rate0 > 0; epoch_num an integer >= 0; decay_rate >= 0;
         time_interval a positive integer.
-    Returns: the learning rate, a float.
+    Returns: the learning rate, a NumPy scalar as the course's (np.floor makes it np.float64).
     """
     _check_epoch(epoch_num, decay_rate, learning_rate0, time_interval)
     learning_rate = learning_rate0 / (1 + decay_rate * np.floor(epoch_num / time_interval))
-    return float(learning_rate)
+    return learning_rate
 
 
 # ----------------------------------------------------------------------------- the week's network
@@ -358,7 +359,8 @@ def compute_cost(a3, Y):
 
     The model adds the batches' totals and divides by m once per epoch. Logs are
     clamped at -100 (as :mod:`scratch.cost`), which changes nothing unless a3 is exactly
-    0 or 1. Args: a3, Y (1, m). Returns a Python float.
+    0 or 1. Args: a3, Y (1, m). Returns a NumPy scalar (np.float64 for float64 inputs, shape
+    ()), as the course's np.sum.
     """
     a3, Y = _check_cost(a3, Y)
     return _cost_total(a3, Y)
@@ -367,7 +369,7 @@ def compute_cost(a3, Y):
 def _cost_total(a3, Y):
     logprobs = np.multiply(-clamped_log(a3), Y) + np.multiply(-clamped_log(1 - a3), 1 - Y)
     cost_total = np.sum(logprobs)
-    return float(cost_total)
+    return cost_total
 
 
 def backward_propagation(X, Y, cache):

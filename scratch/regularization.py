@@ -78,7 +78,8 @@ def _check_cost_with_regularization(A3, Y, parameters, lambd):
 
 
 def compute_cost_with_regularization(A3, Y, parameters, lambd):
-    """J_reg = J + lambd / (2 m) (sum W1^2 + sum W2^2 + sum W3^2), a Python float.
+    """J_reg = J + lambd / (2 m) (sum W1^2 + sum W2^2 + sum W3^2), a NumPy scalar as the
+    course's (np.float64 for float64 inputs, shape (): its test checks the shape).
 
     J is :func:`compute_cost` (the course's nansum cross-entropy); biases are not
     penalised.
@@ -96,7 +97,7 @@ def compute_cost_with_regularization(A3, Y, parameters, lambd):
     L2_regularization_cost = (1. / m * lambd / 2) * (np.sum(np.square(W1)) + np.sum(np.square(W2)) + np.sum(np.square(W3)))
 
     cost = cross_entropy_cost + L2_regularization_cost
-    return float(cost)
+    return cost
 
 
 def _check_backward_with_regularization(X, Y, cache, lambd):
