@@ -412,6 +412,70 @@ def test_course_unit_values_lstm():
                                -0.20075807, 0.18656139, 0.41005165], **close)
 
 
+def _printed(text):
+    """A value as the notebook prints it, and half a unit of its last printed digit: the
+    printed value is the notebook's float64 rounded there (the two float64 computations
+    themselves differ by a few ulps, far below that)."""
+    decimals = len(text.split(".")[1])
+    return float(text), 0.5 * 10.0 ** -decimals
+
+
+def test_course_lstm_backward_takes_T_x_from_da():
+    """Issue 15, item 3: the notebook's lstm_backward example passes da (5, 10, 4) with the
+    caches of a 7-step forward; the course reads T_x = 4 off da and backpropagates through the
+    first 4 steps. Its printed gradients (the current notebook's Expected Output, in
+    docs/course_results.md), each to half a unit of its last printed digit."""
+    np.random.seed(1)
+    x, a0 = np.random.randn(3, 10, 7), np.random.randn(5, 10)
+    p = {}
+    for W in ("f", "i", "o", "c"):                 # the notebook's draw order
+        p["W" + W], p["b" + W] = np.random.randn(5, 5 + 3), np.random.randn(5, 1)
+    p["Wy"], p["by"] = np.zeros((2, 5)), np.zeros((2, 1))       # "unused, but needed"
+    _, _, _, caches = rnn.lstm_forward(x, a0, p)
+    assert len(caches[0]) == 7
+    g = rnn.lstm_backward(np.random.randn(5, 10, 4), caches)    # c5.lstm_backward
+    assert g["dx"].shape == (3, 10, 4) and g["da0"].shape == (5, 10)
+    assert all(g[k].shape == (5, 8) for k in ("dWf", "dWi", "dWc", "dWo"))
+    assert all(g[k].shape == (5, 1) for k in ("dbf", "dbi", "dbc", "dbo"))
+    published = [
+        (g["dx"][1][2][0], "0.00218254"), (g["dx"][1][2][1], "0.28205375"),
+        (g["dx"][1][2][2], "-0.48292508"), (g["dx"][1][2][3], "-0.43281115"),
+        (g["da0"][2][3], "0.312770310257"), (g["dWf"][3][1], "-0.0809802310938"),
+        (g["dWi"][1][2], "0.40512433093"), (g["dWc"][3][1], "-0.0793746735512"),
+        (g["dWo"][1][2], "0.038948775763"), (g["dbf"][4][0], "-0.15745657"),
+        (g["dbi"][4][0], "-0.50848333"), (g["dbc"][4][0], "-0.42510818"),
+        (g["dbo"][4][0], "-0.17958196")]
+    for value, text in published:
+        expected, atol = _printed(text)
+        assert abs(value - expected) <= atol, (text, value)
+
+
+BACKWARDS = {"rnn": (rnn.rnn_forward, rnn.rnn_backward, "a0"),
+             "lstm": (rnn.lstm_forward, rnn.lstm_backward, "a0"),
+             "gru": (rnn.gru_forward, rnn.gru_backward, "c0"),
+             "gru_torch": (rnn.gru_forward_torch_form, rnn.gru_backward_torch_form, "c0")}
+
+
+@pytest.mark.parametrize("name", BACKWARDS)
+@pytest.mark.parametrize("T_x", [1, 3, 5])
+def test_backward_through_the_first_T_x_steps(name, T_x):
+    """Issue 15, item 3: every backward through time reads T_x off da (dc), as the course's,
+    and runs through the first T_x steps of longer caches: exactly the gradients of the
+    forward pass of x[:, :, :T_x] (the same operations in the same order)."""
+    forward, backward, first = BACKWARDS[name]
+    rng = np.random.default_rng(T_x)
+    parameters = random_parameters(rng, name.split("_")[0], 3, 4, 2)
+    x, a0 = rng.standard_normal((3, 5, 5)), rng.standard_normal((4, 5))
+    d = rng.standard_normal((4, 5, T_x))
+    long = backward(d, forward(x, a0, parameters)[-1])
+    short = backward(d, forward(x[:, :, :T_x], a0, parameters)[-1])
+    assert set(long) == set(short) and "d" + first in long
+    for key in short:
+        assert long[key].shape == short[key].shape
+        np.testing.assert_array_equal(long[key], short[key])
+    assert long["dx"].shape == (3, 5, T_x)
+
+
 # ============================================================================ round trip
 @pytest.mark.parametrize("module, cell", [(CourseRNN, "rnn"), (CourseRNNCell, "rnn"),
                                           (CourseLSTM, "lstm"), (CourseLSTMCell, "lstm")])
@@ -516,8 +580,11 @@ def test_backward_functions_bad_input():
                                     ("gru", rnn.gru_forward_torch_form, rnn.gru_backward_torch_form)):
         parameters, x, a0 = _problem(cell)
         caches = forward(x, a0, parameters)[-1]
-        with pytest.raises(ValueError, match=r"expected shape \(4, 5, 3\) \(\(n_a, m, T_x\)"):
-            backward(np.ones((4, 5, 2)), caches)                # T_x differs from the caches'
+        with pytest.raises(ValueError, match=r"expected shape \(4, 5, T_x\) \(\(n_a, m, T_x\)"
+                                             r".*1 <= T_x <= their 3 steps.*\(4, 5, 4\)"):
+            backward(np.ones((4, 5, 4)), caches)                # more steps than the caches
+        with pytest.raises(ValueError, match=r"expected shape \(4, 5, T_x\).*\(4, 6, 2\)"):
+            backward(np.ones((4, 6, 2)), caches)                # m differs from the caches'
         with pytest.raises(ValueError, match="caches: expected"):
             backward(np.ones((4, 5, 3)), caches[0])
     parameters, x, a0 = _problem("rnn")

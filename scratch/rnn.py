@@ -36,7 +36,11 @@ Wy (n_y, n_a), by (n_y, 1); in a GRU the hidden state is the memory cell, a<t> =
 Backward: every ``*_backward`` takes the upstream gradient of the hidden states (the output
 layer excluded, no 1/m): ``da`` (n_a, m, T_x) is dJ/da<t> coming from outside the recurrence
 (e.g. from y<t>), and the functions add the gradient flowing back from step t+1 themselves.
-The returned dW are SUMS over the m examples and the T_x steps.
+The returned dW are SUMS over the m examples and the T_x steps. As the course's
+(``n_a, m, T_x = da.shape``), T_x is read off ``da``, not off the caches: the backward pass
+runs through the FIRST T_x steps of the caches (t = T_x - 1 down to 0), as if the sequence
+ended there, and dx is (n_x, m, T_x). The course's notebook calls ``lstm_backward`` with da
+(5, 10, 4) and caches of 7 steps (docs/course_results.md has its printed gradients).
 """
 from __future__ import annotations
 
@@ -160,7 +164,8 @@ def _check_step_backward(d_next, cache, size, forward, names=("da_next",), extra
 
 
 def _check_caches(d, caches, cell_size, forward, name="da"):
-    """caches = (list of T_x cell caches, x) and d (n_a, m, T_x) with the same T_x."""
+    """caches = (list of cell caches, x) and d (n_a, m, T_x) with 1 <= T_x <= the caches'
+    steps: the course takes T_x from d and backpropagates through the first T_x steps."""
     if not (isinstance(caches, tuple) and len(caches) == 2 and isinstance(caches[0], list)):
         raise ValueError(f"caches: expected (list of cell caches, x) as returned by {forward}, "
                          f"got {type(caches).__name__}")
@@ -169,8 +174,12 @@ def _check_caches(d, caches, cell_size, forward, name="da"):
         raise ValueError("caches: expected at least one time step (T_x >= 1), got an empty list")
     _check_cell_cache(cell_caches[0], cell_size, forward)
     n_a, m = np.shape(cell_caches[0][0])
-    _check_upstream(name, d, (n_a, m, len(cell_caches)),
-                    f"(n_a, m, T_x) = ({n_a}, {m}, {len(cell_caches)}) from the caches")
+    d = _array(name, d, 3)
+    steps = len(cell_caches)
+    if d.shape[:2] != (n_a, m) or not 1 <= d.shape[2] <= steps:
+        raise ValueError(f"{name}: expected shape ({n_a}, {m}, T_x) ((n_a, m, T_x), n_a and m "
+                         f"from the caches, 1 <= T_x <= their {steps} steps: the course "
+                         f"backpropagates through the first T_x), got {_describe(d)}")
 
 
 # ============================================================================ basic RNN
@@ -268,7 +277,8 @@ def rnn_backward(da, caches):
 
     Args:
         da: (n_a, m, T_x), the upstream gradient of every hidden state (output layer
-            excluded, no 1/m).  caches: from :func:`rnn_forward`.
+            excluded, no 1/m).  caches: from :func:`rnn_forward`, of T_x steps or more:
+            T_x is da's, and the first T_x steps are backpropagated (the course's rule).
     Returns:
         dict dx (n_x, m, T_x), da0 (n_a, m), dWax (n_a, n_x), dWaa (n_a, n_a), dba (n_a, 1).
     """
@@ -426,7 +436,9 @@ def lstm_backward(da, caches):
 
     Args:
         da: (n_a, m, T_x), the upstream gradient of every hidden state (output layer
-            excluded, no 1/m).  caches: from :func:`lstm_forward`.
+            excluded, no 1/m).  caches: from :func:`lstm_forward`, of T_x steps or more:
+            T_x is da's, and the first T_x steps are backpropagated (the course's rule; its
+            notebook passes da (5, 10, 4) with caches of 7 steps).
     Returns:
         dict dx (n_x, m, T_x), da0 (n_a, m), dWf, dWi, dWc, dWo (n_a, n_a + n_x),
         dbf, dbi, dbc, dbo (n_a, 1).
@@ -676,7 +688,8 @@ def gru_backward(dc, caches):
 
     Args:
         dc: (n_a, m, T_x), the upstream gradient of every hidden state (output layer
-            excluded, no 1/m).  caches: from :func:`gru_forward`.
+            excluded, no 1/m).  caches: from :func:`gru_forward`, of T_x steps or more:
+            T_x is dc's, and the first T_x steps are backpropagated (the course's rule).
     Returns:
         dict dx (n_x, m, T_x), dc0 (n_a, m), dWr, dWu, dWc (n_a, n_a + n_x), dbr, dbu, dbc (n_a, 1).
     """
@@ -695,7 +708,7 @@ def gru_forward_torch_form(x, c0, parameters):
 
 def gru_backward_torch_form(dc, caches):
     """Backpropagation through time for nn.GRU's form (:func:`gru_cell_backward_torch_form`
-    each step, the same loop as :func:`gru_backward`).
+    each step, the same loop as :func:`gru_backward`; T_x is dc's, as there).
 
     Returns:
         dict dx, dc0, dWr, dbr, dWu, dbu, dWc, dbc (shapes as :func:`gru_backward`).
