@@ -38,6 +38,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch import nn
 
+from parity_tests._arrays import assert_allclose
 from parity_tests._tolerances import ELEMENTWISE_OPS as E, tolerance
 from scratch import attention as A
 from torch_ref import attention as T
@@ -211,8 +212,8 @@ def test_positional_encoding_parity(device, parity, dtype, positions, d):
 
 def test_get_angles_and_the_course_checks():
     # 10000^(2 * 1 / 8) = 10: angle(pos=2, k=2 or 3, d=8) = 0.2; k = 0, 1 give pos itself
-    np.testing.assert_allclose(A.get_angles(2, np.array([0, 1, 2, 3]), 8), [2, 2, 0.2, 0.2],
-                               rtol=1e-15)
+    assert_allclose(A.get_angles(2, np.array([0, 1, 2, 3]), 8), [2, 2, 0.2, 0.2],
+                    rtol=1e-15)
     # the course's unit test: (1, positions, d), float32, sin^2 + cos^2 = 1 per pair, and the
     # angle recovered from (sin, cos) is get_angles' (mod 2 pi)
     position, d_model = 8, 16
@@ -320,9 +321,9 @@ def test_fully_masked_row(device, parity):
     mask = np.array([[[0, 0, 0], [1, 0, 1]]], dtype=np.float64)   # row 0 fully masked
     _, unmasked_weights = A.scaled_dot_product_attention(q, k, v, None)
     out64, w64 = A.scaled_dot_product_attention(q, k, v, mask)
-    np.testing.assert_allclose(w64[0, 0], unmasked_weights[0, 0], rtol=1e-6)
+    assert_allclose(w64[0, 0], unmasked_weights[0, 0], rtol=1e-6)
     _, w32 = A.scaled_dot_product_attention(*(a.astype(np.float32) for a in (q, k, v, mask)))
-    np.testing.assert_allclose(w32[0, 0], np.full(n_k, 1 / n_k, np.float32), rtol=1e-7)
+    assert_allclose(w32[0, 0], np.full(n_k, 1 / n_k, np.float32), rtol=1e-7)
 
     q_t, k_t, v_t, mask_t = (t(a, device) for a in (q, k, v, mask))
     out_sdpa = F.scaled_dot_product_attention(q_t, k_t, v_t, attn_mask=T.sdpa_mask(mask_t))

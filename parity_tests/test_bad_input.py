@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 import torch
 
+from parity_tests._arrays import assert_array_equal
 from scratch import deep_nn, logistic_regression, shallow_nn
 from scratch.activations import get_activation
 from dl_parity.engine import FullBatch
@@ -253,7 +254,7 @@ def test_update_parameters_works_layer_by_layer():
     grads = {f"d{k}": rng.standard_normal(v.shape) for k, v in params.items()}
     new = deep_nn.update_parameters(params, grads, 0.01)
     for k in params:
-        np.testing.assert_array_equal(new[k], params[k] - 0.01 * grads[f"d{k}"])
+        assert_array_equal(new[k], params[k] - 0.01 * grads[f"d{k}"])
     with raises("b2 must have shape (3, 1)", "(2, 1)"):
         deep_nn.update_parameters(dict(params, b2=np.zeros((2, 1))), grads, 0.01)
 
@@ -327,8 +328,8 @@ def test_update_parameters_returns_a_new_dict_and_leaves_the_input_untouched():
     assert new is not params
     assert all(new[k] is not params[k] for k in params)
     for k in params:
-        np.testing.assert_array_equal(params[k], copies[k])          # input unchanged
-        np.testing.assert_array_equal(new[k], copies[k] - 0.1)       # the update happened
+        assert_array_equal(params[k], copies[k])          # input unchanged
+        assert_array_equal(new[k], copies[k] - 0.1)       # the update happened
 
 
 def test_L_model_backward_keys():
@@ -345,7 +346,7 @@ def test_model_accepts_rank1_Y():
                                    learning_rate=0.1)
     d2 = logistic_regression.model(X, Y, X, Y, num_iterations=3, learning_rate=0.1)
     assert d1["Y_prediction_train"].shape == (1, 5)
-    np.testing.assert_array_equal(d1["w"], d2["w"])
+    assert_array_equal(d1["w"], d2["w"])
     assert set(d1) == {"costs", "Y_prediction_test", "Y_prediction_train", "w", "b",
                        "learning_rate", "num_iterations"}
 

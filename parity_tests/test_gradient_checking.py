@@ -30,6 +30,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch.nn.utils import parameters_to_vector
 
+from parity_tests._arrays import assert_array_equal
 from parity_tests._tolerances import steps_of_layers, tolerance
 from scratch import gradient_checking as gc
 from torch_ref.models import DeepNet
@@ -108,8 +109,8 @@ def test_course_vector_layout():
     assert keys == ["W1"] * 20 + ["b1"] * 5 + ["W2"] * 15 + ["b2"] * 3 + ["W3"] * 3 + ["b3"]
     back = gc.vector_to_dictionary(theta)         # the course's hard-coded shapes
     for key, value in parameters.items():
-        np.testing.assert_array_equal(back[key], value)
-    np.testing.assert_array_equal(theta[:4, 0], parameters["W1"][0])   # row-major
+        assert_array_equal(back[key], value)
+    assert_array_equal(theta[:4, 0], parameters["W1"][0])   # row-major
 
 
 def test_vectors_of_layers_that_do_not_chain():
@@ -121,10 +122,10 @@ def test_vectors_of_layers_that_do_not_chain():
                   "W2": rng.standard_normal((3, 3)), "b2": rng.standard_normal((3, 1))}
     theta, keys = gc.dictionary_to_vector(parameters)
     assert theta.shape == (20, 1) and keys == ["W1"] * 6 + ["b1"] * 2 + ["W2"] * 9 + ["b2"] * 3
-    np.testing.assert_array_equal(
+    assert_array_equal(
         theta, np.concatenate([parameters[k].reshape(-1, 1) for k in ("W1", "b1", "W2", "b2")]))
     grad = gc.gradients_to_vector({f"d{k}": v for k, v in parameters.items()})
-    np.testing.assert_array_equal(grad, theta)
+    assert_array_equal(grad, theta)
     with raises("b2 must have shape (3, 1)", "(2, 1)"):
         gc.dictionary_to_vector(dict(parameters, b2=np.zeros((2, 1))))
 
@@ -211,9 +212,9 @@ def test_vector_round_trip_general(dims):
     back = gc.vector_to_dictionary(theta, dims)
     assert list(back) == list(parameters)
     for key in parameters:
-        np.testing.assert_array_equal(back[key], parameters[key])
+        assert_array_equal(back[key], parameters[key])
     grads = {f"d{k}": v for k, v in parameters.items()}
-    np.testing.assert_array_equal(gc.gradients_to_vector(grads), theta)
+    assert_array_equal(gc.gradients_to_vector(grads), theta)
 
 
 # ----------------------------------------------------------------------------- bad input

@@ -30,6 +30,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch import nn
 
+from parity_tests._arrays import assert_allclose, assert_array_equal
 from parity_tests._tolerances import ELEMENTWISE_OPS, steps_of_layers, tolerance
 from scratch import regularization as reg
 from scratch.datasets_course2 import load_2D_dataset
@@ -241,7 +242,7 @@ def test_dropout_numpy_masks_to_torch(device, parity, dtype, data):
     net = net_of(parameters, device, keep_prob).set_course_masks({"D1": cache[1], "D2": cache[6]})
     _dropout_parity(parity, parameters, X, Y, keep_prob, cache, net, device, dtype,
                     formulas=("c2.dropout_forward", "c2.dropout_backward"))
-    np.testing.assert_array_equal(net.course_masks()["D1"], cache[1])
+    assert_array_equal(net.course_masks()["D1"], cache[1])
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -254,7 +255,7 @@ def test_dropout_torch_masks_to_numpy(device, parity, dtype, data):
     masks = net.course_masks()
     net.set_course_masks(masks)                        # replayed in the autograd pass below
     _, cache = reg.forward_propagation_with_dropout(X, parameters, keep_prob, masks=masks)
-    np.testing.assert_array_equal(cache[1], masks["D1"])
+    assert_array_equal(cache[1], masks["D1"])
     _dropout_parity(parity, parameters, X, Y, keep_prob, cache, net, device, dtype,
                     formulas=("c2.dropout_forward", "c2.dropout_backward"))
 
@@ -284,13 +285,13 @@ def test_dropout_course_values():
                        ("W3", (1, 3)), ("b3", (1, 1))):
         parameters[key] = np.random.randn(*shape)
     A3, cache = reg.forward_propagation_with_dropout(X, parameters, keep_prob=0.7)
-    np.testing.assert_allclose(A3, [[0.36974721, 0.00305176, 0.04565099, 0.49683389,
-                                     0.36974721]], atol=1e-8)
+    assert_allclose(A3, [[0.36974721, 0.00305176, 0.04565099, 0.49683389,
+                          0.36974721]], atol=1e-8)
     assert len(cache) == 14 and cache[1].dtype == np.bool_
     # the seed inside: a second call draws the same masks
     _, again = reg.forward_propagation_with_dropout(X, parameters, keep_prob=0.7)
-    np.testing.assert_array_equal(cache[1], again[1])
-    np.testing.assert_array_equal(cache[6], again[6])
+    assert_array_equal(cache[1], again[1])
+    assert_array_equal(cache[6], again[6])
 
 
 # ----------------------------------------------------------------------------- one step
@@ -319,7 +320,7 @@ def test_initialize_parameters_rule():
     parameters = reg.initialize_parameters([2, 20, 3, 1])
     np.random.seed(3)
     for l, (n, n_prev) in enumerate(((20, 2), (3, 20), (1, 3)), start=1):
-        np.testing.assert_array_equal(parameters[f"W{l}"], np.random.randn(n, n_prev) / np.sqrt(n_prev))
+        assert_array_equal(parameters[f"W{l}"], np.random.randn(n, n_prev) / np.sqrt(n_prev))
         assert not parameters[f"b{l}"].any()
 
 

@@ -28,6 +28,7 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
+from parity_tests._arrays import assert_allclose, assert_array_equal
 from parity_tests._tolerances import ELEMENTWISE_OPS, tolerance
 from scratch import style_transfer as st_np
 from torch_ref import style_transfer as st_torch
@@ -113,7 +114,7 @@ def test_gram_matrix_parity(device, parity, data, dtype):
     A_abs = np.abs(A).astype(np.float64)
     tol = scaled(tolerance(dtype, n_H * n_W), np.max(A_abs @ A_abs.T))
     parity.close("gram_matrix", G_t, G, **tol, formula="c4.gram_matrix")
-    np.testing.assert_allclose(G, G.T, **tol)            # symmetric (to rounding: BLAS order)
+    assert_allclose(G, G.T, **tol)            # symmetric (to rounding: BLAS order)
 
 
 def test_gram_matrix_by_hand():
@@ -125,10 +126,10 @@ def test_gram_matrix_by_hand():
             for c in range(2):
                 a[0, h, w, c] = 10 * c + 2 * h + w
     A = st_np._unroll(a)
-    np.testing.assert_array_equal(A, [[0, 1, 2, 3], [10, 11, 12, 13]])
-    np.testing.assert_array_equal(st_np.gram_matrix(A), [[14, 74], [74, 534]])
+    assert_array_equal(A, [[0, 1, 2, 3], [10, 11, 12, 13]])
+    assert_array_equal(st_np.gram_matrix(A), [[14, 74], [74, 534]])
     wrong = a.reshape(2, 4)
-    np.testing.assert_array_equal(wrong, [[0, 10, 1, 11], [2, 12, 3, 13]])
+    assert_array_equal(wrong, [[0, 10, 1, 11], [2, 12, 3, 13]])
     assert not np.array_equal(st_np.gram_matrix(wrong), st_np.gram_matrix(A))
 
 
@@ -204,7 +205,7 @@ def test_style_cost_takes_the_course_model_outputs():
                                               layers)
     assert len(grads) == 3
     for g, expected in zip(grads, st_np.compute_style_cost_backward(style, generated, layers)):
-        np.testing.assert_array_equal(g, expected)
+        assert_array_equal(g, expected)
     with raises("one style and one generated", "(3)", "5 style"):
         st_np.compute_style_cost(style + [content_S] * 2, generated + [content_G] * 2, layers)
 
