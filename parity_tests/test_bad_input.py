@@ -363,6 +363,44 @@ def test_optimize_records_a_cost_every_100_iterations():
     assert set(grads) == {"dw", "db"}
 
 
+# ----------------------------------------------------------------------------- predictions at 0.5
+def _predictors():
+    """Each scratch predict of a sigmoid output, as ``predict(z)``: the network of X (3, 5)
+    whose output layer computes z for every example (zero weights, bias z), so that A = sigma(z)
+    exactly; sigma(0) = 1 / (1 + e^0) is exactly 0.5."""
+    from scratch import initialization, optimization, regularization
+
+    def deep(z, L=3, dims=(3, 4, 2, 1)):
+        p = deep_nn.initialize_parameters_deep(list(dims))
+        p[f"W{L}"], p[f"b{L}"] = np.zeros_like(p[f"W{L}"]), np.full((1, 1), z)
+        return p
+
+    return {
+        "logistic_regression.predict":
+            lambda z: logistic_regression.predict(w0, z, X),
+        "shallow_nn.predict":
+            lambda z: shallow_nn.predict(deep(z, 2, (3, 4, 1)), X),
+        "deep_nn.predict_labels": lambda z: deep_nn.predict_labels(X, deep(z)),
+        "deep_nn.predict": lambda z: deep_nn.predict(X, Y, deep(z)),
+        "initialization.predict": lambda z: initialization.predict(X, Y, deep(z)),
+        "initialization.predict_dec": lambda z: initialization.predict_dec(deep(z), X),
+        "regularization.predict": lambda z: regularization.predict(X, Y, deep(z)),
+        "optimization.predict": lambda z: optimization.predict(X, Y, deep(z)),
+    }
+
+
+@pytest.mark.parametrize("name", list(_predictors()))
+def test_predictions_at_exactly_one_half(name, capsys):
+    """Issue 15, item 17: the course predicts 1 only where A > 0.5; A = 0.5 exactly is a 0,
+    and the smallest step above it (z = 1e-12) a 1."""
+    predict = _predictors()[name]
+    at_half, above = np.asarray(predict(0.0)), np.asarray(predict(1e-12))
+    assert at_half.shape == above.shape == (1, 5)
+    assert_array_equal(at_half.astype(np.float64), np.zeros((1, 5)))
+    assert_array_equal(above.astype(np.float64), np.ones((1, 5)))
+    assert_array_equal(np.asarray(predict(-1e-12)).astype(np.float64), np.zeros((1, 5)))
+
+
 # ----------------------------------------------------------------------------- one validator
 @pytest.mark.parametrize("key", ["W1", "b1", "W2", "b2"])
 def test_every_numpy_model_refuses_a_dict_missing_a_key(key):
