@@ -143,8 +143,13 @@ def test_l2_backward_parity(device, parity, dtype, data):
     net = net_of(parameters, device)
     X_t, Y_t = to_torch(X, device), to_torch(Y, device)
     _, inter = net(X_t, return_intermediates=True)
+    inter["A1"].retain_grad()
+    inter["A2"].retain_grad()
     (nn.BCEWithLogitsLoss()(inter["Z3"], Y_t) + l2_cost(net, lambd, X.shape[1])).backward()
     tol = tol_of(parameters, X, dtype)
+    for l in (1, 2):                     # dA[l] = W[l+1]^T dZ[l+1]: the penalty plays no part
+        parity.close(f"dA{l} (= m * A{l}.grad)", X.shape[1] * inter[f"A{l}"].grad.T,
+                     grads[f"dA{l}"], **tol, formula="c2.l2_backward")
     for l, linear in enumerate(net.linears, start=1):
         parity.close(f"dW{l} + (lambd/m) W{l}", linear.weight.grad, grads[f"dW{l}"], **tol,
                      formula="c2.l2_backward")
@@ -218,7 +223,16 @@ def _dropout_parity(parity, parameters, X, Y, keep_prob, cache, net, device, dty
     """Forward and backward of the course (its cache) against net's last training pass."""
     grads = reg.backward_propagation_with_dropout(X, Y, cache, keep_prob)
     (Z1, D1, A1, W1, b1, Z2, D2, A2, W2, b2, Z3, A3, W3, b3) = cache
+    # the ReLU outputs BEFORE dropout, the dropout modules' inputs: the course's dA[l]
+    # (dA = W^T dZ, then * D / keep_prob) is m times the gradient of the mean cost there
+    kept = []
+    hooks = [dropout.register_forward_pre_hook(lambda _, args: kept.append(args[0]))
+             for dropout in net.dropouts]
     _, inter = net(to_torch(X, device), return_intermediates=True)
+    for hook in hooks:
+        hook.remove()
+    for a in kept:
+        a.retain_grad()
     for name in ("Z1", "Z2", "Z3"):
         inter[name].retain_grad()
     nn.BCEWithLogitsLoss()(inter["Z3"], to_torch(Y, device)).backward()
@@ -226,6 +240,9 @@ def _dropout_parity(parity, parameters, X, Y, keep_prob, cache, net, device, dty
     for name, value in (("Z1", Z1), ("A1", A1), ("Z2", Z2), ("A2", A2), ("A3", A3)):
         parity.close(f"{name} (after dropout)" if name[0] == "A" else name,
                      inter[name].detach().T, value, **tol, formula=formulas[0])
+    for l, relu_output in enumerate(kept, start=1):
+        parity.close(f"dA{l} (= m * grad of relu(Z{l}), masked and scaled)",
+                     m * relu_output.grad.T, grads[f"dA{l}"], **tol, formula=formulas[1])
     for l, linear in enumerate(net.linears, start=1):
         parity.close(f"dZ{l} (= m * Z{l}.grad)", m * inter[f"Z{l}"].grad.T, grads[f"dZ{l}"],
                      **tol, formula=formulas[1])
