@@ -166,9 +166,13 @@ def _check_example(example, char_to_ix) -> None:
 def softmax(x):
     """ŷ = e^{x - max x} / sum e^{x - max x}, over axis 0 (the course's utils).
 
+    The maximum is each column's (the course's utils take the whole array's, the same number
+    for the one column (n_y, 1) it passes, so the same arithmetic there); with logits 1000
+    apart nothing overflows and no column becomes 0 / 0.
+
     Args: x (n_y, m) logits. Returns: (n_y, m), each column summing to 1.
     """
-    e_x = np.exp(x - np.max(x))
+    e_x = np.exp(x - np.max(x, axis=0, keepdims=True))
     return e_x / e_x.sum(axis=0)
 
 
