@@ -14,11 +14,14 @@ import numpy as np
 def checked(check):
     """Decorator: the function's body is the course's formula; ``check`` guards it.
 
+    The one input-check style of ``scratch``: a module's public function holds the course's
+    lines, and its check lives in a private ``_validate*`` module, named in the decorator.
     ``check`` receives the call's arguments (bound to the function's signature, defaults
-    applied), raises ValueError for bad input and returns the arguments to use (a tuple,
-    in the signature's order, e.g. arrays converted) or None to keep them. The decorated
-    function's ``unchecked`` attribute is the body alone, for loops whose inputs were
-    checked once before them. So a student reads the formula first::
+    applied), raises ValueError for bad input (saying what was expected and what was given)
+    and returns None to keep the arguments, or a tuple of the positional arguments to use
+    in the signature's order (e.g. arrays converted); keyword-only arguments pass unchanged.
+    The decorated function's ``unchecked`` attribute is the body alone, for loops whose
+    inputs were checked once before them. So a student reads the formula first::
 
         @checked(_check_linear_forward)
         def linear_forward(A, W, b):
@@ -33,8 +36,11 @@ def checked(check):
             bound = signature.bind(*args, **kwargs)
             bound.apply_defaults()
             new = check(*bound.args, **bound.kwargs)
-            return f(*new) if new is not None else f(*bound.args, **bound.kwargs)
+            if new is None:
+                return f(*bound.args, **bound.kwargs)
+            return f(*new, **bound.kwargs)
         with_check.unchecked = f
+        with_check.check = check
         return with_check
     return decorate
 
