@@ -294,7 +294,7 @@ def test_week_network_course_cache_and_keys():
 
 
 def test_random_mini_batches_course_rules():
-    # m = 148, size 64: two full batches and one of 20; the same as scratch.multiclass's
+    # m = 148, size 64: two full batches and one of 20; scratch.multiclass's is this one
     rng = np.random.default_rng(0)
     X = rng.standard_normal((12288 // 1024, 148))
     Y = (rng.random((1, 148)) < 0.5).astype(float)
@@ -305,9 +305,7 @@ def test_random_mini_batches_course_rules():
     permutation = list(np.random.permutation(148))
     assert_array_equal(np.hstack([b[0] for b in batches]), X[:, permutation])
     assert_array_equal(np.hstack([b[1] for b in batches]), Y[:, permutation])
-    for (Xa, Ya), (Xb, Yb) in zip(batches, multiclass_mini_batches(X, Y, 64, seed=0)):
-        assert_array_equal(Xa, Xb)
-        assert_array_equal(Ya, Yb)
+    assert multiclass_mini_batches is opt.random_mini_batches        # written once
     assert len(opt.random_mini_batches(X, Y, 74, seed=1)) == 2      # m divisible: no remainder
 
 

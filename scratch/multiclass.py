@@ -18,13 +18,12 @@ The linear steps and hidden activations are :mod:`scratch.deep_nn`'s and
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from ._validate import as_matrix, check_parameters, check_same_shape, check_X, check_XY
 from .activations import get_activation
 from .cost import clamped_log, cross_entropy
+from .optimization import random_mini_batches  # noqa: F401  (course 2's, written once)
 from .deep_nn import (
     _check_dims,
     _L_model_backward,
@@ -235,49 +234,6 @@ def initialize_parameters_he(layer_dims, seed=3):
         parameters[f"W{l}"] = np.random.randn(dims[l], dims[l - 1]) * np.sqrt(2 / dims[l - 1])
         parameters[f"b{l}"] = np.zeros((dims[l], 1))
     return parameters
-
-
-# ----------------------------------------------------------------------------- mini-batches
-def random_mini_batches(X, Y, mini_batch_size=64, seed=0):
-    """The course's mini-batches: shuffle the columns, then cut.
-
-    ``np.random.seed(seed)``; permutation = list(np.random.permutation(m));
-    shuffled_X = X[:, permutation], shuffled_Y = Y[:, permutation]; then
-    floor(m / mini_batch_size) complete batches of mini_batch_size columns, and,
-    if m % mini_batch_size != 0, a last batch of the m % mini_batch_size left.
-    Every example lands in exactly one batch.
-
-    Args:
-        X: (n_x, m).  Y: (n_y, m), e.g. one-hot (C, m) or binary (1, m).
-        mini_batch_size: a positive integer (powers of two are usual: 64, 128, ...).
-        seed: the shuffle's seed (the course adds 1 each epoch).
-    Returns:
-        a list of (mini_batch_X (n_x, mb), mini_batch_Y (n_y, mb)).
-    """
-    X, Y = check_XY(X, Y, n_y=None)
-    if not isinstance(mini_batch_size, (int, np.integer)) or isinstance(mini_batch_size, bool) \
-            or mini_batch_size < 1:
-        raise ValueError(f"mini_batch_size: expected a positive integer, got {mini_batch_size!r}")
-    np.random.seed(seed)
-    m = X.shape[1]
-    mini_batches = []
-
-    # Step 1: shuffle (X, Y), the same permutation for both
-    permutation = list(np.random.permutation(m))
-    shuffled_X = X[:, permutation]
-    shuffled_Y = Y[:, permutation].reshape((Y.shape[0], m))
-
-    # Step 2: partition, complete batches first, then the partial last one
-    num_complete_minibatches = math.floor(m / mini_batch_size)
-    for k in range(num_complete_minibatches):
-        mini_batch_X = shuffled_X[:, k * mini_batch_size:(k + 1) * mini_batch_size]
-        mini_batch_Y = shuffled_Y[:, k * mini_batch_size:(k + 1) * mini_batch_size]
-        mini_batches.append((mini_batch_X, mini_batch_Y))
-    if m % mini_batch_size != 0:
-        mini_batch_X = shuffled_X[:, num_complete_minibatches * mini_batch_size:m]
-        mini_batch_Y = shuffled_Y[:, num_complete_minibatches * mini_batch_size:m]
-        mini_batches.append((mini_batch_X, mini_batch_Y))
-    return mini_batches
 
 
 # ----------------------------------------------------------------------------- training
