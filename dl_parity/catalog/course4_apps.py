@@ -81,7 +81,7 @@ ENTRIES: tuple[Formula, ...] = (
              "course's boxes are (y1, x1, y2, x2); torch_ref swaps them for torchvision "
              "(the IoU is unchanged).",
         marks=('order = np.argsort(-scores, kind="stable")',
-               "suppressed |= _box_iou(corners[i:i + 1], corners)[0] >= iou_threshold")),
+               "suppressed |= box_iou_matrix.unchecked(corners[i:i + 1], corners)[0] >= iou_threshold")),
     # ------------------------------------------------------------------ week 4: style transfer
     Formula(
         "c4.content_cost", "c4w4", "Neural style transfer", "Content cost and its gradient",
