@@ -146,7 +146,7 @@ ENTRIES: tuple[Formula, ...] = (
         note="The course's function reads the style layers' activations from a VGG model; "
              "scratch takes the lists of activations (one per STYLE_LAYERS entry, in order) "
              "and the (name, λ) pairs, as STYLE_LAYERS = [('block1_conv1', 0.2), ...].",
-        marks=("J_style += weight * J_style_layer",)),
+        marks=("J_style += weight[1] * J_style_layer",)),
     Formula(
         "c4.total_cost", "c4w4", "Neural style transfer", "Total cost",
         "J(G) = α J_content(C, G) + β J_style(S, G)   (α = 10, β = 40)",
