@@ -180,7 +180,7 @@ def private_helpers(src: Source) -> list[str]:
     package = module_name.split(".")[0]
     found: list[str] = []
     # every name the code reads, in order: calls (``_helper(...)``, ``deep_nn._helper(...)``)
-    # and helpers handed on as arguments (``_gru_forward(_gru_cell_forward, ...)``)
+    # and helpers handed on as arguments (``_gru_loop_forward(gru_cell_forward.unchecked, ...)``)
     refs = sorted((n for n in ast.walk(tree) if isinstance(n, (ast.Name, ast.Attribute))),
                   key=lambda n: (n.lineno, n.col_offset))
     for ref in refs:

@@ -119,22 +119,6 @@ def linear_activation_forward(A_prev, W, b, activation):
     return A, (linear_cache, activation_cache)
 
 
-def _L_model_forward(X, parameters, L, hidden_activation, output_forward=sigmoid):
-    """The forward loop; ``output_forward(Z) -> (AL, cache)`` is sigmoid here, softmax in
-    scratch.multiclass."""
-    forward, _ = get_activation(hidden_activation)
-    caches = []
-    A = X
-    for l in range(1, L):
-        Z, linear_cache = linear_forward.unchecked(A, parameters[f"W{l}"], parameters[f"b{l}"])
-        A, activation_cache = forward(Z)
-        caches.append((linear_cache, activation_cache))
-    Z, linear_cache = linear_forward.unchecked(A, parameters[f"W{L}"], parameters[f"b{L}"])
-    AL, activation_cache = output_forward(Z)
-    caches.append((linear_cache, activation_cache))
-    return AL, caches
-
-
 @checked(check_L_model_forward)
 def L_model_forward(X, parameters, hidden_activation="relu"):
     """[LINEAR -> g] x (L-1) -> LINEAR -> SIGMOID, with g = ReLU by default.
@@ -146,8 +130,19 @@ def L_model_forward(X, parameters, hidden_activation="relu"):
         (AL, caches): AL (1, m) (or (n[L], m)); caches a list of L caches from
         :func:`linear_activation_forward`, layer 1 first.
     """
-    L = len(parameters) // 2
-    return _L_model_forward(X, parameters, L, hidden_activation)
+    forward, _ = get_activation(hidden_activation)
+    caches = []
+    A = X
+    L = len(parameters) // 2                  # number of layers in the neural network
+    for l in range(1, L):
+        A_prev = A
+        Z, linear_cache = linear_forward.unchecked(A_prev, parameters[f"W{l}"], parameters[f"b{l}"])
+        A, activation_cache = forward(Z)
+        caches.append((linear_cache, activation_cache))
+    Z, linear_cache = linear_forward.unchecked(A, parameters[f"W{L}"], parameters[f"b{L}"])
+    AL, activation_cache = sigmoid(Z)
+    caches.append((linear_cache, activation_cache))
+    return AL, caches
 
 
 @checked(check_compute_cost)

@@ -32,13 +32,14 @@ from ._validate_multiclass import (  # noqa: F401  (OUTPUTS: re-exported)
     check_softmax_backward,
     check_train_epoch,
 )
+from .activations import get_activation
 from .cost import clamped_log
 from .deep_nn import (
     L_model_backward,
     L_model_forward,
     _backward_from_dZL,
-    _L_model_forward,
     compute_cost,
+    linear_forward,
     update_parameters,
 )
 from .optimization import random_mini_batches  # course 2's, written once (re-exported)
@@ -143,9 +144,19 @@ def L_model_forward_multiclass(X, parameters, hidden_activation="relu"):
         (AL, caches): AL (C, m), columns summing to 1; caches a list of L caches
         ((A_prev, W, b), Z) as in :func:`scratch.deep_nn.L_model_forward`.
     """
-    L = len(parameters) // 2
-    # week 4's forward loop with a softmax output; the cache of layer L is Z[L]
-    return _L_model_forward(X, parameters, L, hidden_activation, output_forward=softmax.unchecked)
+    forward, _ = get_activation(hidden_activation)
+    caches = []
+    A = X
+    L = len(parameters) // 2                  # week 4's loop, a softmax output layer
+    for l in range(1, L):
+        A_prev = A
+        Z, linear_cache = linear_forward.unchecked(A_prev, parameters[f"W{l}"], parameters[f"b{l}"])
+        A, activation_cache = forward(Z)
+        caches.append((linear_cache, activation_cache))
+    Z, linear_cache = linear_forward.unchecked(A, parameters[f"W{L}"], parameters[f"b{L}"])
+    AL, activation_cache = softmax.unchecked(Z)          # the cache of layer L is Z[L]
+    caches.append((linear_cache, activation_cache))
+    return AL, caches
 
 
 @checked(check_L_model_backward_multiclass)

@@ -488,7 +488,7 @@ def gru_cell_backward_torch_form(dc_next, cache):
 
 
 # ============================================================================ GRU through time
-def _gru_forward(cell_forward, x, c0, parameters):
+def _gru_loop_forward(cell_forward, x, c0, parameters):
     """The loop both GRU forms share: c<t>, y<t> = cell_forward(x<t>, c<t-1>), c<0> = c0."""
     caches = []
     n_x, m, T_x = x.shape
@@ -505,7 +505,7 @@ def _gru_forward(cell_forward, x, c0, parameters):
     return c, y, (caches, x)
 
 
-def _gru_backward(cell_backward, dc, caches):
+def _gru_loop_backward(cell_backward, dc, caches):
     """The loop both GRU forms share: g = cell_backward(dc<t> + dc_prev<t+1>, cache<t>)."""
     (caches, x) = caches
     n_a, m, T_x = dc.shape
@@ -534,7 +534,7 @@ def gru_forward(x, c0, parameters):
         (c, y, caches): c (n_a, m, T_x) (= the hidden states a), y (n_y, m, T_x);
         caches = (list of the T_x cell caches, x).
     """
-    return _gru_forward(gru_cell_forward.unchecked, x, c0, parameters)
+    return _gru_loop_forward(gru_cell_forward.unchecked, x, c0, parameters)
 
 
 @checked(check_gru_backward)
@@ -551,7 +551,7 @@ def gru_backward(dc, caches):
     Returns:
         dict dx (n_x, m, T_x), dc0 (n_a, m), dWr, dWu, dWc (n_a, n_a + n_x), dbr, dbu, dbc (n_a, 1).
     """
-    return _gru_backward(gru_cell_backward.unchecked, dc, caches)
+    return _gru_loop_backward(gru_cell_backward.unchecked, dc, caches)
 
 
 @checked(check_gru_forward)
@@ -560,7 +560,7 @@ def gru_forward_torch_form(x, c0, parameters):
 
     Args, returns: as :func:`gru_forward`; the cell caches are the torch form's.
     """
-    return _gru_forward(gru_cell_forward_torch_form.unchecked, x, c0, parameters)
+    return _gru_loop_forward(gru_cell_forward_torch_form.unchecked, x, c0, parameters)
 
 
 @checked(check_gru_backward_torch_form)
@@ -571,4 +571,4 @@ def gru_backward_torch_form(dc, caches):
     Returns:
         dict dx, dc0, dWr, dbr, dWu, dbu, dWc, dbc (shapes as :func:`gru_backward`).
     """
-    return _gru_backward(gru_cell_backward_torch_form.unchecked, dc, caches)
+    return _gru_loop_backward(gru_cell_backward_torch_form.unchecked, dc, caches)
