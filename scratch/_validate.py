@@ -1,7 +1,10 @@
-"""Input checks shared by the scratch modules.
+"""Input checks shared by the scratch modules, and the ``@checked`` decorator.
 
 Every check raises ``ValueError`` with what was expected and what was given, so a
-user's mistake never turns into a silent wrong answer or a broadcasting surprise.
+user's mistake never turns into a silent wrong answer or a broadcasting surprise. Each
+formula module ``scratch/<name>.py`` keeps its own checks in ``scratch/_validate_<name>.py``
+(``scratch/_validate_c2w1.py``: those course 2, week 1's three modules share), one
+``check_<function>`` per checked function, named in its ``@checked(...)`` line.
 """
 from __future__ import annotations
 
@@ -21,9 +24,10 @@ def checked(check):
     and returns None to keep the arguments, or a tuple of the positional arguments to use
     in the signature's order (e.g. arrays converted); keyword-only arguments pass unchanged.
     The decorated function's ``unchecked`` attribute is the body alone, for loops whose
-    inputs were checked once before them. So a student reads the formula first::
+    inputs were checked once before them; ``check`` is kept as an attribute too. So a
+    student reads the formula first::
 
-        @checked(_check_linear_forward)
+        @checked(check_linear_forward)          # from scratch/_validate_deep_nn.py
         def linear_forward(A, W, b):
             Z = np.dot(W, A) + b
             return Z, (A, W, b)
