@@ -161,12 +161,13 @@ def _is_shown_helper(obj, name: str, package: str) -> bool:
 def private_helpers(src: Source) -> list[str]:
     """Dotted paths of the private functions (``_name``) that ``src`` calls, in call order.
 
-    A public course function often checks its input and hands the formula to a
-    private twin (``linear_backward`` -> ``_linear_backward``), which may hand on to
-    another (``_L_model_backward`` -> ``_backward_from_dZL``, the loop): the formula is
-    there, so the reader is shown it too. Calls by name (``_helper(...)``) and through a
-    module of the same package (``deep_nn._helper(...)``) are followed; input checks
-    (``_check*``, ``_as_*``, scratch's ``_validate`` modules) are left out.
+    A public course function may hand part of its formula to a private helper (the loop
+    ``_backward_from_dZL``), or run another checked function's formula in a loop
+    (``rnn_cell_forward.unchecked(...)``, the body without its input check): the formula
+    is there, so the reader is shown it too. Calls by name (``_helper(...)``), through a
+    module of the same package (``deep_nn._helper(...)``) and of ``f.unchecked`` are
+    followed; input checks (``_check*``, ``_as_*``, scratch's ``_validate`` modules) are
+    left out.
     """
     if not src.ok or src.kind not in ("function", "method"):
         return []
@@ -179,7 +180,7 @@ def private_helpers(src: Source) -> list[str]:
     package = module_name.split(".")[0]
     found: list[str] = []
     # every name the code reads, in order: calls (``_helper(...)``, ``deep_nn._helper(...)``)
-    # and helpers handed on as arguments (``_gru_forward(_gru_cell_forward, ...)``)
+    # and helpers handed on as arguments (``_gru_loop_forward(gru_cell_forward.unchecked, ...)``)
     refs = sorted((n for n in ast.walk(tree) if isinstance(n, (ast.Name, ast.Attribute))),
                   key=lambda n: (n.lineno, n.col_offset))
     for ref in refs:
@@ -188,6 +189,10 @@ def private_helpers(src: Source) -> list[str]:
         elif isinstance(ref.value, ast.Name) and inspect.ismodule(
                 getattr(module, ref.value.id, None)):
             obj, name = getattr(getattr(module, ref.value.id), ref.attr, None), ref.attr
+        elif (ref.attr == "unchecked" and isinstance(ref.value, ast.Name)
+              and callable(getattr(getattr(module, ref.value.id, None), "unchecked", None))):
+            # ``cell_forward.unchecked(...)``: a loop runs a checked function's formula
+            obj, name = getattr(module, ref.value.id).unchecked, "_" + ref.value.id
         else:
             continue
         if _is_shown_helper(obj, name, package):

@@ -21,6 +21,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from parity_tests._arrays import assert_array_equal
 from parity_tests._tolerances import ELEMENTWISE_OPS, tolerance
 from scratch import activations as scratch_activations
 from torch_ref.models import ACTIVATIONS as TORCH_ACTIVATIONS
@@ -121,8 +122,8 @@ def test_relu_parity_at_zero(device, parity, dtype):
     # At z = 0 (and -0.0) both sides use ReLU'(0) = 0, torch's autograd convention.
     Z = edge_Z(dtype)
     A, dZ = assert_activation_parity(parity, "relu", Z, np.ones_like(Z), device, "act.relu")
-    np.testing.assert_array_equal(A, [[0, 0, 0, 0, 1, 1e3]])
-    np.testing.assert_array_equal(dZ, [[0, 0, 0, 0, 1, 1]])
+    assert_array_equal(A, [[0, 0, 0, 0, 1, 1e3]])
+    assert_array_equal(dZ, [[0, 0, 0, 0, 1, 1]])
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -139,5 +140,5 @@ def test_leaky_relu_parity_at_zero(device, parity, dtype):
     A, dZ = assert_activation_parity(parity, "leaky_relu", Z, np.ones_like(Z), device,
                                      "act.leaky_relu")
     slope = dtype(0.01)
-    np.testing.assert_array_equal(A, np.array([[-1e3 * slope, -slope, 0, 0, 1, 1e3]], dtype))
-    np.testing.assert_array_equal(dZ, np.array([[slope, slope, slope, slope, 1, 1]], dtype))
+    assert_array_equal(A, np.array([[-1e3 * slope, -slope, 0, 0, 1, 1e3]], dtype))
+    assert_array_equal(dZ, np.array([[slope, slope, slope, slope, 1, 1]], dtype))

@@ -38,6 +38,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch import nn
 
+from parity_tests._arrays import assert_allclose
 from parity_tests._tolerances import ELEMENTWISE_OPS as E, tolerance
 from scratch import attention as A
 from torch_ref import attention as T
@@ -211,22 +212,23 @@ def test_positional_encoding_parity(device, parity, dtype, positions, d):
 
 def test_get_angles_and_the_course_checks():
     # 10000^(2 * 1 / 8) = 10: angle(pos=2, k=2 or 3, d=8) = 0.2; k = 0, 1 give pos itself
-    np.testing.assert_allclose(A.get_angles(2, np.array([0, 1, 2, 3]), 8), [2, 2, 0.2, 0.2],
-                               rtol=1e-15)
+    assert_allclose(A.get_angles(2, np.array([0, 1, 2, 3]), 8), [2, 2, 0.2, 0.2],
+                    rtol=1e-15)
     # the course's unit test: (1, positions, d), float32, sin^2 + cos^2 = 1 per pair, and the
     # angle recovered from (sin, cos) is get_angles' (mod 2 pi)
     position, d_model = 8, 16
     pe = A.positional_encoding(position, d_model)
     assert pe.shape == (1, position, d_model) and pe.dtype == np.float32
     sin_part, cos_part = pe[:, :, 0::2], pe[:, :, 1::2]
-    assert np.allclose(sin_part ** 2 + cos_part ** 2, np.ones((1, position, d_model // 2)))
+    close = dict(rtol=1e-5, atol=1e-8)       # np.allclose's defaults, the course's test's
+    assert_allclose(sin_part ** 2 + cos_part ** 2, np.ones((1, position, d_model // 2)), **close)
     angs = np.arctan(sin_part / cos_part)
     angs[angs < 0] += np.pi
     angs[sin_part < 0] += np.pi
     angs = angs % (2 * np.pi)
     true_angs = A.get_angles(np.arange(position)[:, None], np.arange(d_model)[None, :],
                              d_model)[:, 0::2] % (2 * np.pi)
-    assert np.allclose(angs[0], true_angs)
+    assert_allclose(angs[0], true_angs, **close)
 
 
 # ============================================================================ masks
@@ -289,19 +291,21 @@ def test_scaled_dot_product_attention_course_values():
     v = np.array([[0, 0], [1, 0], [1, 0], [1, 1]]).astype(np.float32)
     attention, weights = A.scaled_dot_product_attention(q, k, v, None)
     assert weights.shape == (q.shape[0], k.shape[1]) and attention.shape == (q.shape[0], v.shape[1])
-    assert np.allclose(weights, [[0.2589478, 0.42693272, 0.15705977, 0.15705977],
-                                 [0.2772748, 0.2772748, 0.2772748, 0.16817567],
-                                 [0.33620113, 0.33620113, 0.12368149, 0.2039163]])
-    assert np.allclose(attention, [[0.74105227, 0.15705977], [0.7227253, 0.16817567],
-                                   [0.6637989, 0.2039163]])
+    close = dict(rtol=1e-5, atol=1e-8)       # np.allclose's defaults, the course's test's
+    assert_allclose(weights, [[0.2589478, 0.42693272, 0.15705977, 0.15705977],
+                              [0.2772748, 0.2772748, 0.2772748, 0.16817567],
+                              [0.33620113, 0.33620113, 0.12368149, 0.2039163]], **close)
+    assert_allclose(attention, [[0.74105227, 0.15705977], [0.7227253, 0.16817567],
+                                [0.6637989, 0.2039163]], **close)
     mask = np.array([[[1, 1, 0, 1], [1, 1, 0, 1], [1, 1, 0, 1]]])
     attention, weights = A.scaled_dot_product_attention(q, k, v, mask)
-    assert np.allclose(weights, [[[0.30719590187072754, 0.5064803957939148, 0.0, 0.18632373213768005],
-                                  [0.3836517333984375, 0.3836517333984375, 0.0, 0.2326965481042862],
-                                  [0.3836517333984375, 0.3836517333984375, 0.0, 0.2326965481042862]]])
-    assert np.allclose(attention, [[[0.6928040981292725, 0.18632373213768005],
-                                    [0.6163482666015625, 0.2326965481042862],
-                                    [0.6163482666015625, 0.2326965481042862]]])
+    assert_allclose(weights, [[[0.30719590187072754, 0.5064803957939148, 0.0, 0.18632373213768005],
+                               [0.3836517333984375, 0.3836517333984375, 0.0, 0.2326965481042862],
+                               [0.3836517333984375, 0.3836517333984375, 0.0, 0.2326965481042862]]],
+                    **close)
+    assert_allclose(attention, [[[0.6928040981292725, 0.18632373213768005],
+                                 [0.6163482666015625, 0.2326965481042862],
+                                 [0.6163482666015625, 0.2326965481042862]]], **close)
 
 
 def test_fully_masked_row(device, parity):
@@ -320,9 +324,9 @@ def test_fully_masked_row(device, parity):
     mask = np.array([[[0, 0, 0], [1, 0, 1]]], dtype=np.float64)   # row 0 fully masked
     _, unmasked_weights = A.scaled_dot_product_attention(q, k, v, None)
     out64, w64 = A.scaled_dot_product_attention(q, k, v, mask)
-    np.testing.assert_allclose(w64[0, 0], unmasked_weights[0, 0], rtol=1e-6)
+    assert_allclose(w64[0, 0], unmasked_weights[0, 0], rtol=1e-6)
     _, w32 = A.scaled_dot_product_attention(*(a.astype(np.float32) for a in (q, k, v, mask)))
-    np.testing.assert_allclose(w32[0, 0], np.full(n_k, 1 / n_k, np.float32), rtol=1e-7)
+    assert_allclose(w32[0, 0], np.full(n_k, 1 / n_k, np.float32), rtol=1e-7)
 
     q_t, k_t, v_t, mask_t = (t(a, device) for a in (q, k, v, mask))
     out_sdpa = F.scaled_dot_product_attention(q_t, k_t, v_t, attn_mask=T.sdpa_mask(mask_t))

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 import torch
 
+from parity_tests._arrays import assert_array_equal
 from scratch import deep_nn, logistic_regression, shallow_nn
 from scratch.activations import get_activation
 from dl_parity.engine import FullBatch
@@ -245,6 +246,19 @@ def test_application_models_record_costs_as_the_course(model, num_iterations, re
     assert [float(c) for c in costs] == [float(every[i]) for i in recorded]
 
 
+def test_update_parameters_works_layer_by_layer():
+    # Issue 15, item 1: an update needs each layer's W, b and dW, db, not layers that chain
+    # (the course-2 test cases pass W1 (2, 3) beside W2 (3, 3)).
+    params = {"W1": rng.standard_normal((2, 3)), "b1": rng.standard_normal((2, 1)),
+              "W2": rng.standard_normal((3, 3)), "b2": rng.standard_normal((3, 1))}
+    grads = {f"d{k}": rng.standard_normal(v.shape) for k, v in params.items()}
+    new = deep_nn.update_parameters(params, grads, 0.01)
+    for k in params:
+        assert_array_equal(new[k], params[k] - 0.01 * grads[f"d{k}"])
+    with raises("b2 must have shape (3, 1)", "(2, 1)"):
+        deep_nn.update_parameters(dict(params, b2=np.zeros((2, 1))), grads, 0.01)
+
+
 def test_L_model_backward_accepts_random_AL_and_Y():
     # The course's test feeds random AL and labels, not the forward pass's output.
     AL = rng.uniform(0.1, 0.9, (1, 5))
@@ -273,6 +287,39 @@ def test_deep_compute_cost_is_a_0d_ndarray():
     assert float(c) == pytest.approx(-(np.log(0.8) + np.log(0.1)) / 2, rel=1e-15)
 
 
+def _is_numpy_scalar(x):
+    return type(x) is np.float64 and x.shape == ()
+
+
+def test_course2_costs_and_differences_are_numpy_scalars():
+    """Issue 15, item 2: the course's course-2 functions return NumPy scalars (np.float64,
+    ``.shape == ()``): its test of compute_cost_with_regularization checks the shape, which a
+    Python float does not have. The same for the costs, the gradient checks' differences
+    and schedule_lr_decay (np.floor)."""
+    from scratch import gradient_checking as gc
+    from scratch import initialization as ini
+    from scratch import optimization as opt
+    from scratch import regularization as reg
+
+    rng3 = np.random.default_rng(3)
+    p = {"W1": rng3.standard_normal((4, 3)), "b1": np.zeros((4, 1)),
+         "W2": rng3.standard_normal((2, 4)), "b2": np.zeros((2, 1)),
+         "W3": rng3.standard_normal((1, 2)), "b3": np.zeros((1, 1))}
+    A3 = np.array([[0.4, 0.2, 0.7, 0.9, 0.1]])
+    assert _is_numpy_scalar(reg.compute_cost_with_regularization(A3, Y, p, 0.1))
+    assert _is_numpy_scalar(reg.compute_cost(A3, Y))
+    assert _is_numpy_scalar(ini.compute_loss(A3, Y))
+    assert _is_numpy_scalar(opt.compute_cost(A3, Y))
+    assert _is_numpy_scalar(opt.schedule_lr_decay(0.5, 100, 0.3))
+    assert _is_numpy_scalar(gc.gradient_check(3, 4))
+    cost, cache = gc.forward_propagation_n(X, Y, p)
+    assert _is_numpy_scalar(cost)
+    grads = gc.backward_propagation_n(X, Y, cache)
+    assert _is_numpy_scalar(gc.gradient_check_n(p, grads, X, Y))
+    # update_lr is the course's one line: Python numbers in, a Python float out
+    assert type(opt.update_lr(0.5, 2, 1)) is float
+
+
 def test_update_parameters_returns_a_new_dict_and_leaves_the_input_untouched():
     params = deep_params()
     copies = {k: v.copy() for k, v in params.items()}
@@ -281,8 +328,8 @@ def test_update_parameters_returns_a_new_dict_and_leaves_the_input_untouched():
     assert new is not params
     assert all(new[k] is not params[k] for k in params)
     for k in params:
-        np.testing.assert_array_equal(params[k], copies[k])          # input unchanged
-        np.testing.assert_array_equal(new[k], copies[k] - 0.1)       # the update happened
+        assert_array_equal(params[k], copies[k])          # input unchanged
+        assert_array_equal(new[k], copies[k] - 0.1)       # the update happened
 
 
 def test_L_model_backward_keys():
@@ -299,7 +346,7 @@ def test_model_accepts_rank1_Y():
                                    learning_rate=0.1)
     d2 = logistic_regression.model(X, Y, X, Y, num_iterations=3, learning_rate=0.1)
     assert d1["Y_prediction_train"].shape == (1, 5)
-    np.testing.assert_array_equal(d1["w"], d2["w"])
+    assert_array_equal(d1["w"], d2["w"])
     assert set(d1) == {"costs", "Y_prediction_test", "Y_prediction_train", "w", "b",
                        "learning_rate", "num_iterations"}
 
@@ -314,6 +361,44 @@ def test_optimize_records_a_cost_every_100_iterations():
     _, cost100 = logistic_regression.propagate(params["w"], params["b"], X, Y)
     assert float(costs[1]) == float(cost100)
     assert set(grads) == {"dw", "db"}
+
+
+# ----------------------------------------------------------------------------- predictions at 0.5
+def _predictors():
+    """Each scratch predict of a sigmoid output, as ``predict(z)``: the network of X (3, 5)
+    whose output layer computes z for every example (zero weights, bias z), so that A = sigma(z)
+    exactly; sigma(0) = 1 / (1 + e^0) is exactly 0.5."""
+    from scratch import initialization, optimization, regularization
+
+    def deep(z, L=3, dims=(3, 4, 2, 1)):
+        p = deep_nn.initialize_parameters_deep(list(dims))
+        p[f"W{L}"], p[f"b{L}"] = np.zeros_like(p[f"W{L}"]), np.full((1, 1), z)
+        return p
+
+    return {
+        "logistic_regression.predict":
+            lambda z: logistic_regression.predict(w0, z, X),
+        "shallow_nn.predict":
+            lambda z: shallow_nn.predict(deep(z, 2, (3, 4, 1)), X),
+        "deep_nn.predict_labels": lambda z: deep_nn.predict_labels(X, deep(z)),
+        "deep_nn.predict": lambda z: deep_nn.predict(X, Y, deep(z)),
+        "initialization.predict": lambda z: initialization.predict(X, Y, deep(z)),
+        "initialization.predict_dec": lambda z: initialization.predict_dec(deep(z), X),
+        "regularization.predict": lambda z: regularization.predict(X, Y, deep(z)),
+        "optimization.predict": lambda z: optimization.predict(X, Y, deep(z)),
+    }
+
+
+@pytest.mark.parametrize("name", list(_predictors()))
+def test_predictions_at_exactly_one_half(name, capsys):
+    """Issue 15, item 17: the course predicts 1 only where A > 0.5; A = 0.5 exactly is a 0,
+    and the smallest step above it (z = 1e-12) a 1."""
+    predict = _predictors()[name]
+    at_half, above = np.asarray(predict(0.0)), np.asarray(predict(1e-12))
+    assert at_half.shape == above.shape == (1, 5)
+    assert_array_equal(at_half.astype(np.float64), np.zeros((1, 5)))
+    assert_array_equal(above.astype(np.float64), np.ones((1, 5)))
+    assert_array_equal(np.asarray(predict(-1e-12)).astype(np.float64), np.zeros((1, 5)))
 
 
 # ----------------------------------------------------------------------------- one validator

@@ -31,6 +31,7 @@ from hypothesis import strategies as st
 from torch import nn
 
 from dl_parity.engine import MiniBatches, run
+from parity_tests._arrays import assert_allclose, assert_array_equal
 from parity_tests._tolerances import ELEMENTWISE_OPS, steps_of_layers, tolerance
 from scratch import batch_norm as bn
 from scratch.multiclass import one_hot
@@ -201,12 +202,12 @@ def test_batchnorm_by_hand():
     # Z = [[1, 3]]: mu = 2, sigma^2 = 1 (biased), z_norm = [-1, 1] / sqrt(1 + eps)
     Z = np.array([[1.0, 3.0]])
     out, cache = bn.batchnorm_forward(Z, np.array([[2.0]]), np.array([[0.5]]), epsilon=0.0 + 1e-12)
-    np.testing.assert_allclose(out, [[-1.5, 2.5]], rtol=1e-11)
+    assert_allclose(out, [[-1.5, 2.5]], rtol=1e-11)
     mean, var = bn.update_running_stats(np.zeros((1, 1)), np.ones((1, 1)), cache, 0.9)
-    np.testing.assert_allclose([mean[0, 0], var[0, 0]], [0.2, 1.0], rtol=1e-15)
+    assert_allclose([mean[0, 0], var[0, 0]], [0.2, 1.0], rtol=1e-15)
     _, var_u = bn.update_running_stats(np.zeros((1, 1)), np.ones((1, 1)), cache, 0.9,
                                        unbiased=True)
-    np.testing.assert_allclose(var_u, [[0.9 + 0.1 * 2.0]], rtol=1e-15)    # m/(m-1) = 2
+    assert_allclose(var_u, [[0.9 + 0.1 * 2.0]], rtol=1e-15)    # m/(m-1) = 2
 
 
 # ============================================================================ the network
@@ -289,7 +290,7 @@ def test_bn_course_dict_round_trip():
     back = net.course_parameters()
     assert set(back) == set(parameters)
     for key in parameters:
-        np.testing.assert_array_equal(back[key], parameters[key])
+        assert_array_equal(back[key], parameters[key])
     assert net.linears[0].bias is None and net.linears[-1].bias is not None
     assert net.norms[0].momentum == pytest.approx(0.1)
 

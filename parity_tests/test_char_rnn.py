@@ -24,6 +24,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from parity_tests._arrays import assert_array_equal
 from parity_tests._tolerances import ELEMENTWISE_OPS, tolerance
 from scratch import char_rnn
 from torch_ref import char_rnn as torch_char_rnn
@@ -221,7 +222,7 @@ def test_clip_parity(device, parity, data):
         # min/max: no rounding at all
         parity.close(f"clip({k}, {max_value})", t.grad, clipped[k], rtol=0, atol=0,
                      formula="c5.clip")
-        np.testing.assert_array_equal(gradients[k], before[k])    # the input is left unchanged
+        assert_array_equal(gradients[k], before[k])    # the input is left unchanged
         assert clipped[k] is not gradients[k]
 
 
@@ -361,6 +362,19 @@ def test_gradient_check(data):
 
 
 # ----------------------------------------------------------------------------- bad input
+def test_softmax_with_logits_1000_apart():
+    """Issue 15, item 20: char_rnn's softmax (the course's utils) subtracts the maximum before
+    e^x: logits 1000 apart give exact probabilities, not inf / inf. The course calls it on one
+    column (n_y, 1); given several columns, each column's maximum is subtracted (one maximum
+    for the whole array would leave a column whose logits are all 2000 below it as 0 / 0)."""
+    logits = np.array([[1000.0, -1000.0, 1000.0], [0.0, -1000.0, 1000.0],
+                       [-1000.0, -1000.0, 0.0]])
+    expected = np.array([[1.0, 1 / 3, 0.5], [0.0, 1 / 3, 0.5], [0.0, 1 / 3, 0.0]])
+    for j in range(3):                                  # the course's use: one column
+        assert_array_equal(char_rnn.softmax(logits[:, j:j + 1]), expected[:, j:j + 1])
+    assert_array_equal(char_rnn.softmax(logits), expected)
+
+
 def test_bad_input_character_outside_vocabulary():
     _, char_to_ix, ix_to_char = char_rnn.load_dinos()
     with pytest.raises(ValueError, match=r"example 'tyrannosaurus rex': character ' '"):

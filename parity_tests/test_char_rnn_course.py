@@ -21,6 +21,7 @@ import re
 import numpy as np
 import pytest
 
+from parity_tests._arrays import assert_array_equal
 from scratch import char_rnn
 
 DINOS_SHA256 = "ad6465621cf56c08f71d4fbb40cf7eab763f9df42c54cc460d6c4d86e9c927fb"
@@ -90,8 +91,8 @@ def test_clip_course_values(mValue, expected):
     for k in gradients:
         assert np.min(clipped[k]) >= -mValue and np.max(clipped[k]) <= mValue
         inside = np.abs(before[k]) <= mValue
-        np.testing.assert_array_equal(clipped[k][inside], before[k][inside])
-        np.testing.assert_array_equal(gradients[k], before[k])            # input unchanged
+        assert_array_equal(clipped[k][inside], before[k][inside])
+        assert_array_equal(gradients[k], before[k])            # input unchanged
 
 
 def test_sample_course_values(dinos):
@@ -132,7 +133,7 @@ def test_optimize_course_values():
     assert set(gradients) == {"dWaa", "dWax", "dWya", "db", "dby"}
     assert all(np.abs(g).max() <= 5 for g in gradients.values())
     assert not np.allclose(parameters["Wya"], old["Wya"])                # updated in place
-    np.testing.assert_array_equal(parameters["Wya"], old["Wya"] - 0.01 * gradients["dWya"])
+    assert_array_equal(parameters["Wya"], old["Wya"] - 0.01 * gradients["dWya"])
 
 
 # ----------------------------------------------------------------------------- model

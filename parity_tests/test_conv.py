@@ -29,6 +29,7 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
+from parity_tests._arrays import assert_allclose, assert_array_equal
 from parity_tests._tolerances import ELEMENTWISE_OPS, tolerance
 from scratch import conv
 from scratch.fast_conv import conv_backward_fast, conv_forward_fast
@@ -275,10 +276,10 @@ def test_max_pool_ties_course_vs_torch(device, parity):
     parity.close("max pool A with ties", nchw_to_nhwc(A_t.detach()), A, rtol=0, atol=0,
                  formula="c4.pool_backward_max")
     # course: the three tied 1.0s each get 3, the three tied 2.0s each get 5
-    np.testing.assert_array_equal(dA_prev[0, :, :, 0], [[3, 3, 0, 5], [3, 0, 5, 5]])
+    assert_array_equal(dA_prev[0, :, :, 0], [[3, 3, 0, 5], [3, 0, 5, 5]])
     # torch: the first maximum of each window only
-    np.testing.assert_array_equal(nchw_to_nhwc(A_in.grad).cpu().numpy()[0, :, :, 0],
-                                  [[3, 0, 0, 5], [0, 0, 0, 0]])
+    assert_array_equal(nchw_to_nhwc(A_in.grad).cpu().numpy()[0, :, :, 0],
+                       [[3, 0, 0, 5], [0, 0, 0, 0]])
     # what both conserve differs too: the course's window sums are (number of ties) x dA
     assert dA_prev[0, :, :2, 0].sum() == 3 * 3 and A_in.grad[0, 0, :, :2].sum() == 3
 
@@ -290,13 +291,13 @@ def test_course_unit_values():
     x = np.random.randn(4, 3, 3, 2)
     x_pad = conv.zero_pad(x, 3)
     assert x_pad.shape == (4, 9, 9, 2)
-    np.testing.assert_array_equal(x_pad[1, 1], np.zeros((9, 2)))
+    assert_array_equal(x_pad[1, 1], np.zeros((9, 2)))
 
     np.random.seed(1)
     a_slice_prev, W, b = np.random.randn(4, 4, 3), np.random.randn(4, 4, 3), np.random.randn(1, 1, 1)
     Z = conv.conv_single_step(a_slice_prev, W, b)
     assert type(Z) is np.float64
-    np.testing.assert_allclose(Z, -6.999089450680221, rtol=1e-13)
+    assert_allclose(Z, -6.999089450680221, rtol=1e-13)
 
     np.random.seed(1)
     A_prev = np.random.randn(2, 5, 7, 4)
@@ -304,24 +305,24 @@ def test_course_unit_values():
     b = np.random.randn(1, 1, 1, 8)
     Z, cache_conv = conv.conv_forward(A_prev, W, b, {"pad": 1, "stride": 2})
     assert Z.shape == (2, 3, 4, 8)
-    np.testing.assert_allclose(np.mean(Z), 0.5511276474566768, rtol=1e-13)
-    np.testing.assert_allclose(Z[0, 2, 1], [-2.17796037, 8.07171329, -0.5772704, 3.36286738,
-                                            4.48113645, -2.89198428, 10.99288867, 3.03171932],
-                               atol=1e-8)
-    np.testing.assert_allclose(cache_conv[0][1][2][3],
-                               [-1.1191154, 1.9560789, -0.3264995, -1.34267579], atol=1e-8)
+    assert_allclose(np.mean(Z), 0.5511276474566768, rtol=1e-13)
+    assert_allclose(Z[0, 2, 1], [-2.17796037, 8.07171329, -0.5772704, 3.36286738,
+                                 4.48113645, -2.89198428, 10.99288867, 3.03171932],
+                    atol=1e-8)
+    assert_allclose(cache_conv[0][1][2][3],
+                    [-1.1191154, 1.9560789, -0.3264995, -1.34267579], atol=1e-8)
 
     np.random.seed(1)
     A_prev = np.random.randn(2, 5, 5, 3)
     A, _ = conv.pool_forward(A_prev, {"stride": 1, "f": 3}, mode="max")
     assert A.shape == (2, 3, 3, 3)
-    np.testing.assert_allclose(A[1, 1], [[1.96710175, 0.84616065, 1.27375593],
-                                         [1.96710175, 0.84616065, 1.23616403],
-                                         [1.62765075, 1.12141771, 1.2245077]], atol=1e-8)
+    assert_allclose(A[1, 1], [[1.96710175, 0.84616065, 1.27375593],
+                              [1.96710175, 0.84616065, 1.23616403],
+                              [1.62765075, 1.12141771, 1.2245077]], atol=1e-8)
     A, _ = conv.pool_forward(A_prev, {"stride": 1, "f": 3}, mode="average")
-    np.testing.assert_allclose(A[1, 1], [[0.44497696, -0.00261695, -0.31040307],
-                                         [0.50811474, -0.23493734, -0.23961183],
-                                         [0.11872677, 0.17255229, -0.22112197]], atol=1e-8)
+    assert_allclose(A[1, 1], [[0.44497696, -0.00261695, -0.31040307],
+                              [0.50811474, -0.23493734, -0.23961183],
+                              [0.11872677, 0.17255229, -0.22112197]], atol=1e-8)
 
     np.random.seed(1)
     A_prev = np.random.randn(10, 4, 4, 3)
@@ -329,15 +330,15 @@ def test_course_unit_values():
     b = np.random.randn(1, 1, 1, 8)
     Z, cache_conv = conv.conv_forward(A_prev, W, b, {"pad": 2, "stride": 2})
     dA, dW, db = conv.conv_backward(Z, cache_conv)
-    np.testing.assert_allclose([np.mean(dA), np.mean(dW), np.mean(db)],
-                               [1.4524377775388075, 1.7269914583139097, 7.839232564616838],
-                               rtol=1e-12)
+    assert_allclose([np.mean(dA), np.mean(dW), np.mean(db)],
+                    [1.4524377775388075, 1.7269914583139097, 7.839232564616838],
+                    rtol=1e-12)
 
     np.random.seed(1)
     x = np.random.randn(2, 3)
-    np.testing.assert_array_equal(conv.create_mask_from_window(x),
-                                  [[True, False, False], [False, False, False]])
-    np.testing.assert_array_equal(conv.distribute_value(2, (2, 2)), [[0.5, 0.5], [0.5, 0.5]])
+    assert_array_equal(conv.create_mask_from_window(x),
+                       [[True, False, False], [False, False, False]])
+    assert_array_equal(conv.distribute_value(2, (2, 2)), [[0.5, 0.5], [0.5, 0.5]])
 
     np.random.seed(1)
     A_prev = np.random.randn(5, 5, 3, 2)
@@ -345,12 +346,12 @@ def test_course_unit_values():
     A, cache = conv.pool_forward(A_prev, hparameters)
     dA = np.random.randn(5, 4, 2, 2)
     dA_prev = conv.pool_backward(dA, cache, mode="max")
-    np.testing.assert_allclose(dA_prev[1, 1], [[0, 0], [5.05844394, -1.68282702], [0, 0]],
-                               atol=1e-8)
+    assert_allclose(dA_prev[1, 1], [[0, 0], [5.05844394, -1.68282702], [0, 0]],
+                    atol=1e-8)
     dA_prev = conv.pool_backward(dA, cache, mode="average")
-    np.testing.assert_allclose(dA_prev[1, 1], [[0.08485462, 0.2787552],
-                                               [1.26461098, -0.25749373],
-                                               [1.17975636, -0.53624893]], atol=1e-8)
+    assert_allclose(dA_prev[1, 1], [[0.08485462, 0.2787552],
+                                    [1.26461098, -0.25749373],
+                                    [1.17975636, -0.53624893]], atol=1e-8)
 
 
 # ----------------------------------------------------------------------------- bad input

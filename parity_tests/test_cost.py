@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from torch import nn
 
+from parity_tests._arrays import assert_allclose
 from parity_tests._tolerances import ELEMENTWISE_OPS, tolerance
 from scratch import deep_nn
 from scratch.cost import cross_entropy
@@ -77,4 +78,4 @@ def test_cost_saturated_parity(device, parity, dtype, data):
                  formula="w2.cost")
     parity.close("J at saturation: BCELoss vs compute_cost", J_torch, J_course, **tol,
                  formula="w2.cost")
-    np.testing.assert_allclose(J_scratch, J_expected, **tol)
+    assert_allclose(J_scratch, J_expected, **tol)

@@ -25,6 +25,7 @@ import pytest
 from dl_parity.engine import FullBatch, run
 from dl_parity.models.mlp import MLP
 from dl_parity.models.optim import Optim
+from parity_tests._arrays import assert_array_equal
 from scratch import deep_nn, logistic_regression, shallow_nn
 from scratch.datasets import load_cat
 from scratch.planar import load_planar_dataset
@@ -193,7 +194,7 @@ def test_course_planar(parity):
                      formula="w3.training", device="cpu")
     A_np = shallow_nn.predict(snap_np, X)
     A_t = shallow_nn.predict(snap_t, X)
-    np.testing.assert_array_equal(A_t, A_np)
+    assert_array_equal(A_t, A_np)
     # the oscillating phase: 90.75 % (363 / 400) on one of the last two iterates
     assert sorted(correct_np.values()) == [362, 363], correct_np
     assert sorted(correct_t.values()) == [362, 363], correct_t

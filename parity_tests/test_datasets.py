@@ -20,6 +20,7 @@ import torch
 
 from dl_parity import data as dl_data
 from dl_parity.cli import UsageError
+from parity_tests._arrays import assert_array_equal
 from scratch import datasets as sd
 from torch_ref import datasets as td
 
@@ -90,7 +91,7 @@ def test_read_idx_parses_a_hand_written_file(tmp_path):
     a = np.arange(2 * 3 * 4, dtype=np.uint8).reshape(2, 3, 4)
     got = sd.read_idx(write_gz(tmp_path / "a-idx3-ubyte.gz", idx_bytes(a)))
     assert got.dtype == np.uint8 and got.shape == (2, 3, 4)
-    np.testing.assert_array_equal(got, a)
+    assert_array_equal(got, a)
 
 
 def test_read_idx_reads_big_endian_multibyte_types(tmp_path):
@@ -99,7 +100,7 @@ def test_read_idx_reads_big_endian_multibyte_types(tmp_path):
     path.write_bytes(idx_bytes(a, type_code=0x0B))
     got = sd.read_idx(path)
     assert got.dtype == np.int16
-    np.testing.assert_array_equal(got, a)
+    assert_array_equal(got, a)
 
 
 def test_read_idx_wrong_magic_names_the_file(tmp_path):
@@ -166,7 +167,7 @@ def test_load_mnist_layout_on_a_tiny_fake_set(tmp_path):
     # column k is image k, pixel (i, j) at row 28 i + j, divided by 255
     k, i, j = 3, 17, 9
     assert X_train[28 * i + j, k] == images[k, i, j] / 255
-    np.testing.assert_array_equal(y_train, arrays["train-labels-idx1-ubyte"])
+    assert_array_equal(y_train, arrays["train-labels-idx1-ubyte"])
 
 
 def test_mnist_labels_file_with_the_images_magic_is_refused(tmp_path):
@@ -219,10 +220,10 @@ def test_both_mnist_loaders_agree_on_a_tiny_fake_set(tmp_path):
     torch_side = td.load_mnist(tmp_path, dtype=torch.float32)
     for X_np, X_t in ((numpy_side[0], torch_side[0]), (numpy_side[2], torch_side[2])):
         assert X_t.dtype == torch.float32 and X_np.dtype == np.float32
-        np.testing.assert_array_equal(X_t.numpy().T, X_np)
+        assert_array_equal(X_t.numpy().T, X_np)
     for y_np, y_t in ((numpy_side[1], torch_side[1]), (numpy_side[3], torch_side[3])):
         assert y_t.dtype == torch.int64
-        np.testing.assert_array_equal(y_t.numpy(), y_np)
+        assert_array_equal(y_t.numpy(), y_np)
 
 
 def test_torch_mnist_corrupt_unpacked_file_is_a_dataset_error(tmp_path):
@@ -244,7 +245,7 @@ def test_cat_flattening_is_row_major_over_64_64_3(tmp_path):
     # pixel (row i, column j, channel c) of image k sits at row (64 i + j) 3 + c of column k
     k, i, j, c = 2, 40, 7, 1
     assert X_train[(64 * i + j) * 3 + c, k] == x[k, i, j, c] / 255
-    np.testing.assert_array_equal(Y_train[0], y)
+    assert_array_equal(Y_train[0], y)
     assert list(classes) == [b"non-cat", b"cat"]
 
 
@@ -317,8 +318,8 @@ def test_planar_on_both_sides():
     X_t, Y_t = dl_data.load_torch("planar", dtype=torch.float64)
     assert X.shape == (2, 400) and Y.shape == (1, 400) and Y.dtype == np.uint8
     assert X_t.shape == (400, 2) and Y_t.shape == (400, 1)
-    np.testing.assert_array_equal(X_t.numpy().T, X)
-    np.testing.assert_array_equal(Y_t.numpy().T, Y)
+    assert_array_equal(X_t.numpy().T, X)
+    assert_array_equal(Y_t.numpy().T, Y)
     assert int(Y.sum()) == 200  # 200 points per class
 
 
@@ -372,7 +373,7 @@ def test_cat_real_files_match_the_recorded_facts(cat_root):
     # the course's own lines, applied here to the raw file
     with h5py.File(cat_root / "catvnoncat" / "train_catvnoncat.h5", "r") as f:
         train_set_x_orig = np.array(f["train_set_x"][:])
-    np.testing.assert_array_equal(X_train, train_set_x_orig.reshape(209, -1).T / 255)
+    assert_array_equal(X_train, train_set_x_orig.reshape(209, -1).T / 255)
 
 
 def test_cat_both_loaders_agree_exactly(cat_root, device):
@@ -393,5 +394,5 @@ def test_cat_both_loaders_agree_exactly(cat_root, device):
 def test_load_numpy_and_load_torch_on_the_real_files(cat_root, mnist_root):
     X, Y, _, _, _ = dl_data.load_numpy("cat", cat_root)
     X_t, Y_t, _, _ = dl_data.load_torch("cat", cat_root, dtype=torch.float64)
-    np.testing.assert_array_equal(X_t.numpy().T, X)
+    assert_array_equal(X_t.numpy().T, X)
     assert Y.shape == (1, 209) and Y_t.shape == (209, 1)

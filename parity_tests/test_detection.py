@@ -30,6 +30,7 @@ import torchvision
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from parity_tests._arrays import assert_allclose, assert_array_equal
 from parity_tests._tolerances import tolerance
 from scratch import detection
 from torch_ref import detection as torch_detection
@@ -96,9 +97,9 @@ def test_iou_parity(device, parity, seed, n, m, grid, dtype):
     parity.close("iou(box1, box2)", np.float64(torch_one), np.float64(one),
                  **tolerance(dtype, IOU_STEPS), formula="c4.iou")
     # symmetric, and 1 on identical boxes
-    np.testing.assert_array_equal(detection.box_iou_matrix(boxes2, boxes1), matrix.T)
-    np.testing.assert_allclose(np.diag(detection.box_iou_matrix(boxes1, boxes1)), 1,
-                               **tolerance(dtype, IOU_STEPS))
+    assert_array_equal(detection.box_iou_matrix(boxes2, boxes1), matrix.T)
+    diagonal = np.diag(detection.box_iou_matrix(boxes1, boxes1))
+    assert_allclose(diagonal, np.ones(len(boxes1)), **tolerance(dtype, IOU_STEPS))
 
 
 def test_iou_degenerate_boxes(device):
@@ -145,7 +146,7 @@ def test_filter_boxes_parity(device, parity, seed, grid, C, threshold, ties, dty
                                                                      t["probs"], threshold)
     # the same boxes kept, in the same order, with the same classes (ties: the first class)
     assert classes.dtype == np.int64 and scores.dtype == dtype
-    np.testing.assert_array_equal(t_classes.cpu().numpy(), classes)
+    assert_array_equal(t_classes.cpu().numpy(), classes)
     parity.close("filtered boxes", t_boxes, kept_boxes, rtol=0, atol=0,
                  formula="c4.yolo_filter_boxes")
     # one product p_c * c_i on each side
@@ -163,9 +164,9 @@ def test_filter_boxes_course_shapes():
     box_confidence[3, 4, 2, 0], box_class_probs[3, 4, 2, 7] = 0.9, 0.8          # 0.72, class 7
     box_confidence[0, 1, 0, 0], box_class_probs[0, 1, 0, 79] = 1.0, 0.6         # 0.6 (>=), class 79
     scores, kept, classes = detection.yolo_filter_boxes(boxes, box_confidence, box_class_probs)
-    np.testing.assert_allclose(scores, [0.6, 0.9 * 0.8], rtol=1e-15)            # row-major order
-    np.testing.assert_array_equal(classes, [79, 7])
-    np.testing.assert_array_equal(kept, [boxes[0, 1, 0], boxes[3, 4, 2]])
+    assert_allclose(scores, [0.6, 0.9 * 0.8], rtol=1e-15)            # row-major order
+    assert_array_equal(classes, [79, 7])
+    assert_array_equal(kept, [boxes[0, 1, 0], boxes[3, 4, 2]])
 
 
 # ============================================================================ NMS
@@ -200,7 +201,7 @@ def test_nms_parity(device, parity, seed, n, max_boxes, iou_threshold, dtype):
     indices = detection.non_max_suppression(boxes_xyxy, scores, max_boxes, iou_threshold)
     t_keep = torchvision.ops.nms(torch.as_tensor(boxes_xyxy, device=device),
                                  torch.as_tensor(scores, device=device), iou_threshold)
-    np.testing.assert_array_equal(t_keep[:max_boxes].cpu().numpy(), indices)
+    assert_array_equal(t_keep[:max_boxes].cpu().numpy(), indices)
 
     boxes_yxyx = boxes_xyxy[:, [1, 0, 3, 2]]
     kept_scores, kept_boxes, kept_classes = detection.yolo_non_max_suppression(
@@ -208,7 +209,7 @@ def test_nms_parity(device, parity, seed, n, max_boxes, iou_threshold, dtype):
     t_scores, t_boxes, t_classes = torch_detection.yolo_non_max_suppression(
         torch.as_tensor(scores, device=device), torch.as_tensor(boxes_yxyx, device=device),
         torch.as_tensor(classes, device=device), max_boxes, iou_threshold)
-    np.testing.assert_array_equal(t_classes.cpu().numpy(), kept_classes)
+    assert_array_equal(t_classes.cpu().numpy(), kept_classes)
     # gathered, not computed: exactly equal
     parity.close("NMS scores", t_scores, kept_scores, rtol=0, atol=0,
                  formula="c4.yolo_non_max_suppression")
@@ -235,7 +236,7 @@ def test_nms_per_class_parity(device, parity, seed, n, max_boxes, iou_threshold,
     t_scores, t_boxes, t_classes = torch_detection.yolo_non_max_suppression_per_class(
         torch.as_tensor(scores, device=device), torch.as_tensor(boxes_yxyx, device=device),
         torch.as_tensor(classes, device=device), max_boxes, iou_threshold)
-    np.testing.assert_array_equal(t_classes.cpu().numpy(), kept_classes)
+    assert_array_equal(t_classes.cpu().numpy(), kept_classes)
     parity.close("per-class NMS scores", t_scores, kept_scores, rtol=0, atol=0,
                  formula="c4.yolo_non_max_suppression")
     parity.close("per-class NMS boxes", t_boxes, kept_boxes, rtol=0, atol=0,
@@ -257,17 +258,17 @@ def test_nms_iou_exactly_at_threshold(device):
     boxes = np.array([[0.0, 0.0, 2.0, 1.0], [0.0, 0.0, 1.0, 1.0]])
     scores = np.array([0.9, 0.8])
     assert detection.iou(boxes[0], boxes[1]) == 0.5
-    np.testing.assert_array_equal(detection.non_max_suppression(boxes, scores, 10, 0.5), [0])
+    assert_array_equal(detection.non_max_suppression(boxes, scores, 10, 0.5), [0])
     tb, ts = torch.as_tensor(boxes, device=device), torch.as_tensor(scores, device=device)
-    np.testing.assert_array_equal(torchvision.ops.nms(tb, ts, 0.5).cpu().numpy(), [0, 1])
+    assert_array_equal(torchvision.ops.nms(tb, ts, 0.5).cpu().numpy(), [0, 1])
     below = float(np.nextafter(np.float32(0.5), np.float32(0.0)))    # 0.49999997
-    np.testing.assert_array_equal(torchvision.ops.nms(tb, ts, below).cpu().numpy(), [0])
+    assert_array_equal(torchvision.ops.nms(tb, ts, below).cpu().numpy(), [0])
     # iou_threshold 0: IoU 0 >= 0, so scratch (as TensorFlow) keeps one box even of disjoint
     # ones; torchvision keeps every box that does not overlap
     disjoint = np.array([[0.0, 0.0, 1.0, 1.0], [5.0, 5.0, 6.0, 6.0]])
-    np.testing.assert_array_equal(detection.non_max_suppression(disjoint, scores, 10, 0.0), [0])
+    assert_array_equal(detection.non_max_suppression(disjoint, scores, 10, 0.0), [0])
     kept = torchvision.ops.nms(torch.as_tensor(disjoint, device=device), ts, 0.0)
-    np.testing.assert_array_equal(kept.cpu().numpy(), [0, 1])
+    assert_array_equal(kept.cpu().numpy(), [0, 1])
 
 
 def test_nms_equal_scores(device):
@@ -277,7 +278,7 @@ def test_nms_equal_scores(device):
     scores all survive on both sides, in index order on scratch's."""
     same = np.array([[0.0, 0.0, 1.0, 1.0]] * 2 + [[3.0, 3.0, 4.0, 4.0]])
     scores = np.array([0.5, 0.5, 0.5])
-    np.testing.assert_array_equal(detection.non_max_suppression(same, scores, 10, 0.5), [0, 2])
+    assert_array_equal(detection.non_max_suppression(same, scores, 10, 0.5), [0, 2])
     kept = torchvision.ops.nms(torch.as_tensor(same, device=device),
                                torch.as_tensor(scores, device=device), 0.5).cpu().numpy()
     assert len(kept) == 2 and 2 in kept and len({0, 1} & set(kept.tolist())) == 1
@@ -285,8 +286,8 @@ def test_nms_equal_scores(device):
     disjoint = np.array([[0.0, 0.0, 1.0, 1.0], [2.0, 2.0, 3.0, 3.0], [4.0, 4.0, 5.0, 5.0]])
     kept_scores, kept_boxes, kept_classes = detection.yolo_non_max_suppression_per_class(
         scores, disjoint, np.array([2, 0, 1]))
-    np.testing.assert_array_equal(kept_classes, [2, 0, 1])
-    np.testing.assert_array_equal(kept_boxes, disjoint)
+    assert_array_equal(kept_classes, [2, 0, 1])
+    assert_array_equal(kept_boxes, disjoint)
 
 
 @given(seed=st.integers(0, 2 ** 32 - 1), n=st.integers(1, 30))
@@ -301,10 +302,10 @@ def test_nms_reversed_corners_and_axis_order(seed, n):
     flip = rng.uniform(size=n) < 0.5
     reversed_boxes = boxes.copy()
     reversed_boxes[flip] = boxes[flip][:, [2, 3, 0, 1]]
-    np.testing.assert_array_equal(detection.non_max_suppression(reversed_boxes, scores, 10, 0.5),
-                                  expected)
-    np.testing.assert_array_equal(detection.non_max_suppression(boxes[:, [1, 0, 3, 2]], scores,
-                                                                10, 0.5), expected)
+    assert_array_equal(detection.non_max_suppression(reversed_boxes, scores, 10, 0.5),
+                       expected)
+    assert_array_equal(detection.non_max_suppression(boxes[:, [1, 0, 3, 2]], scores,
+                                                     10, 0.5), expected)
     if flip.any():
         with raises("x2 >= x1", "reversed"):
             detection.yolo_non_max_suppression(scores, reversed_boxes, np.zeros(n), 10, 0.5,
@@ -316,7 +317,7 @@ def test_nms_max_boxes_and_empty():
     scores = np.array([0.1, 0.3, 0.2])
     classes = np.array([0, 1, 2])
     s, b, c = detection.yolo_non_max_suppression(scores, boxes, classes, max_boxes=2)
-    np.testing.assert_array_equal(c, [1, 2])
+    assert_array_equal(c, [1, 2])
     s, b, c = detection.yolo_non_max_suppression(scores, boxes, classes, max_boxes=0)
     assert s.shape == (0,) and b.shape == (0, 4) and c.shape == (0,)
     s, b, c = detection.yolo_non_max_suppression(np.zeros(0), np.zeros((0, 4)), np.zeros(0))

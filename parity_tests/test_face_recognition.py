@@ -25,6 +25,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 from torch import nn
 
+from parity_tests._arrays import assert_array_equal
 from parity_tests._tolerances import ELEMENTWISE_OPS, tolerance
 from scratch import face_recognition as fr
 from torch_ref import face_recognition as torch_fr
@@ -109,9 +110,9 @@ def test_triplet_gradient_at_the_kink(device):
     it."""
     a, p, n = np.array([[1.0, 0.0]]), np.array([[0.0, 0.0]]), np.array([[2.0, 0.0]])
     d_a, d_p, d_n = fr.triplet_loss_backward(None, (a, p, n), 0.0)
-    np.testing.assert_array_equal(d_a, [[4.0, 0.0]])
-    np.testing.assert_array_equal(d_p, [[-2.0, 0.0]])
-    np.testing.assert_array_equal(d_n, [[-2.0, 0.0]])
+    assert_array_equal(d_a, [[4.0, 0.0]])
+    assert_array_equal(d_p, [[-2.0, 0.0]])
+    assert_array_equal(d_n, [[-2.0, 0.0]])
 
     def grad_of_anchor(hinge):
         ta, tp, tn = leaves((a, p, n), device)
@@ -125,11 +126,11 @@ def test_triplet_gradient_at_the_kink(device):
     assert passes in (0.0, 1.0)
     ta, tp, tn = leaves((a, p, n), device)
     torch_fr.triplet_loss(None, (ta, tp, tn), 0.0).backward()
-    np.testing.assert_array_equal(ta.grad.cpu().numpy(), passes * d_a)
-    np.testing.assert_array_equal(grad_of_anchor(torch.relu), [[0.0, 0.0]])
-    np.testing.assert_array_equal(grad_of_anchor(lambda x: torch.maximum(x, torch.zeros_like(x))),
-                                  [[2.0, 0.0]])
-    np.testing.assert_array_equal(
+    assert_array_equal(ta.grad.cpu().numpy(), passes * d_a)
+    assert_array_equal(grad_of_anchor(torch.relu), [[0.0, 0.0]])
+    assert_array_equal(grad_of_anchor(lambda x: torch.maximum(x, torch.zeros_like(x))),
+                       [[2.0, 0.0]])
+    assert_array_equal(
         grad_of_anchor(lambda x: torch.where(x >= 0, x, torch.zeros_like(x))), d_a)
 
 

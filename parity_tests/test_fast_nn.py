@@ -26,6 +26,7 @@ import pytest
 import torch
 from torch import nn
 
+from parity_tests._arrays import assert_array_equal
 from parity_tests._tolerances import ELEMENTWISE_OPS, steps_of_layers, tolerance
 from scratch import deep_nn, multiclass
 from scratch.cost import cross_entropy
@@ -241,3 +242,23 @@ def test_course_cost_of_fast_pass_agrees_on_saturated_output(parity):
     AL = net.forward(X).copy()
     parity.close("saturated cost fast vs course", np.asarray(net.cost(Y)), cross_entropy(AL, Y),
                  rtol=1e-10, formula="fast.mlp")  # 100 exactly on both sides, up to rounding
+
+
+#: logits 1000 apart, one column per case: a clear winner (e^{-1000} underflows to 0), a
+#: three-way tie at -1000 (a maximum far from the others' columns), a two-way tie
+HUGE_LOGITS = np.array([[1000.0, -1000.0, 1000.0], [0.0, -1000.0, 1000.0],
+                        [-1000.0, -1000.0, 0.0]])
+HUGE_SOFTMAX = np.array([[1.0, 1 / 3, 0.5], [0.0, 1 / 3, 0.5], [0.0, 1 / 3, 0.0]])
+
+
+def test_softmax_output_with_logits_1000_apart():
+    """Issue 15, item 20: the fast softmax subtracts each COLUMN's maximum before e^Z. Without
+    the shift e^1000 overflows (inf / inf = nan); with one maximum for the whole array the
+    middle column becomes e^{-2000} / 3 e^{-2000} = 0 / 0. Hand-computed values, exactly:
+    Z = W1 X + b1 with X = I and b1 = 0 is the logits themselves (products by 1 and 0 and
+    sums of zeros are exact), e^0 = 1 and e^{-1000} = 0 in float64."""
+    net = MLP({"W1": HUGE_LOGITS.copy(), "b1": np.zeros((3, 1))}, output="softmax")
+    A = net.forward(np.eye(3)).copy()
+    assert_array_equal(A, HUGE_SOFTMAX)
+    # the cost of that pass stays finite: log 0 is clamped at -100, as scratch.cost's
+    assert np.isfinite(net.cost(np.eye(3)))

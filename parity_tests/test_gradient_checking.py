@@ -30,6 +30,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch.nn.utils import parameters_to_vector
 
+from parity_tests._arrays import assert_array_equal
 from parity_tests._tolerances import steps_of_layers, tolerance
 from scratch import gradient_checking as gc
 from torch_ref.models import DeepNet
@@ -78,7 +79,7 @@ def test_course_one_dimension(capsys):
     assert gc.forward_propagation(2, 4) == 8
     assert gc.backward_propagation(3, 4) == 3
     difference = gc.gradient_check(3, 4, print_msg=True)
-    assert isinstance(difference, float)
+    assert type(difference) is np.float64 and difference.shape == ()
     assert difference == pytest.approx(7.814075313343006e-11, rel=1e-9)
     assert "works perfectly fine" in capsys.readouterr().out
 
@@ -88,7 +89,8 @@ def test_course_gradient_check_n(capsys):
     cost, cache = gc.forward_propagation_n(X, Y, parameters)
     gradients = gc.backward_propagation_n(X, Y, cache)
     difference = gc.gradient_check_n(parameters, gradients, X, Y, 1e-7, True)
-    assert type(difference) is float            # not an ndarray (the notebook asserts it)
+    # a NumPy scalar as the course's (norm / norm), not an ndarray (the notebook asserts it)
+    assert type(difference) is np.float64 and difference.shape == ()
     # reproduced to every printed digit here; the centred difference's rounding
     # (u |J| / eps ~ 1e-9) can move the last digits on another BLAS
     assert difference == pytest.approx(1.1890913024229996e-07, rel=1e-6)
@@ -107,8 +109,25 @@ def test_course_vector_layout():
     assert keys == ["W1"] * 20 + ["b1"] * 5 + ["W2"] * 15 + ["b2"] * 3 + ["W3"] * 3 + ["b3"]
     back = gc.vector_to_dictionary(theta)         # the course's hard-coded shapes
     for key, value in parameters.items():
-        np.testing.assert_array_equal(back[key], value)
-    np.testing.assert_array_equal(theta[:4, 0], parameters["W1"][0])   # row-major
+        assert_array_equal(back[key], value)
+    assert_array_equal(theta[:4, 0], parameters["W1"][0])   # row-major
+
+
+def test_vectors_of_layers_that_do_not_chain():
+    """Issue 15, item 1: flattening a dict reads each layer, not how layers connect: a dict
+    whose layers do not chain (W1 (2, 3), W2 (3, 3), as the course's course-2 test cases)
+    unrolls and rolls back, with b[l] still checked against W[l]."""
+    rng = np.random.default_rng(2)
+    parameters = {"W1": rng.standard_normal((2, 3)), "b1": rng.standard_normal((2, 1)),
+                  "W2": rng.standard_normal((3, 3)), "b2": rng.standard_normal((3, 1))}
+    theta, keys = gc.dictionary_to_vector(parameters)
+    assert theta.shape == (20, 1) and keys == ["W1"] * 6 + ["b1"] * 2 + ["W2"] * 9 + ["b2"] * 3
+    assert_array_equal(
+        theta, np.concatenate([parameters[k].reshape(-1, 1) for k in ("W1", "b1", "W2", "b2")]))
+    grad = gc.gradients_to_vector({f"d{k}": v for k, v in parameters.items()})
+    assert_array_equal(grad, theta)
+    with raises("b2 must have shape (3, 1)", "(2, 1)"):
+        gc.dictionary_to_vector(dict(parameters, b2=np.zeros((2, 1))))
 
 
 # ----------------------------------------------------------------------------- against torch
@@ -193,9 +212,9 @@ def test_vector_round_trip_general(dims):
     back = gc.vector_to_dictionary(theta, dims)
     assert list(back) == list(parameters)
     for key in parameters:
-        np.testing.assert_array_equal(back[key], parameters[key])
+        assert_array_equal(back[key], parameters[key])
     grads = {f"d{k}": v for k, v in parameters.items()}
-    np.testing.assert_array_equal(gc.gradients_to_vector(grads), theta)
+    assert_array_equal(gc.gradients_to_vector(grads), theta)
 
 
 # ----------------------------------------------------------------------------- bad input

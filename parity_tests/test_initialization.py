@@ -30,6 +30,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch import nn
 
+from parity_tests._arrays import assert_allclose, assert_array_equal
 from parity_tests._tolerances import ELEMENTWISE_OPS, steps_of_layers, tolerance
 from scratch import initialization as ini
 from torch_ref.models import DeepNet
@@ -81,15 +82,15 @@ def test_course_unit_values():
     assert all(not v.any() for v in zeros.values())
     assert zeros["W1"].shape == (2, 3) and zeros["b2"].shape == (1, 1)
     random = ini.initialize_parameters_random([3, 2, 1])
-    np.testing.assert_allclose(random["W1"], [[17.88628473, 4.36509851, 0.96497468],
-                                              [-18.63492703, -2.77388203, -3.54758979]], atol=1e-8)
-    np.testing.assert_allclose(random["W2"], [[-0.82741481, -6.27000677]], atol=1e-8)
+    assert_allclose(random["W1"], [[17.88628473, 4.36509851, 0.96497468],
+                                   [-18.63492703, -2.77388203, -3.54758979]], atol=1e-8)
+    assert_allclose(random["W2"], [[-0.82741481, -6.27000677]], atol=1e-8)
     he = ini.initialize_parameters_he([2, 4, 1])
-    np.testing.assert_allclose(he["W1"], [[1.78862847, 0.43650985], [0.09649747, -1.8634927],
-                                          [-0.2773882, -0.35475898], [-0.08274148, -0.62700068]],
-                               atol=1e-8)
-    np.testing.assert_allclose(he["W2"], [[-0.03098412, -0.33744411, -0.92904268, 0.62552248]],
-                               atol=1e-8)
+    assert_allclose(he["W1"], [[1.78862847, 0.43650985], [0.09649747, -1.8634927],
+                               [-0.2773882, -0.35475898], [-0.08274148, -0.62700068]],
+                    atol=1e-8)
+    assert_allclose(he["W2"], [[-0.03098412, -0.33744411, -0.92904268, 0.62552248]],
+                    atol=1e-8)
     assert not he["b1"].any() and he["b1"].shape == (4, 1)
 
 
@@ -104,8 +105,8 @@ def test_seeded_rule_is_exact(name, factor, dims):
     np.random.seed(3)
     for l in range(1, len(dims)):
         W = np.random.randn(dims[l], dims[l - 1]) * factor(dims[l - 1])
-        np.testing.assert_array_equal(parameters[f"W{l}"], W)
-        np.testing.assert_array_equal(parameters[f"b{l}"], np.zeros((dims[l], 1)))
+        assert_array_equal(parameters[f"W{l}"], W)
+        assert_array_equal(parameters[f"b{l}"], np.zeros((dims[l], 1)))
     assert list(parameters) == [f"{k}{l}" for l in range(1, len(dims)) for k in "Wb"]
 
 
@@ -253,6 +254,6 @@ def test_course2_generated_data():
         ((2, 300), (1, 300), (2, 100), (1, 100))
     assert set(np.unique(train_Y)) == {0, 1}
     again = load_circles()
-    np.testing.assert_array_equal(again[0], train_X)        # seeded: the same points each call
+    assert_array_equal(again[0], train_X)        # seeded: the same points each call
     moons_X, moons_Y = load_moons()
     assert moons_X.shape == (2, 300) and moons_Y.shape == (1, 300)

@@ -23,6 +23,7 @@ from torch import nn
 
 from dl_parity.engine import FullBatch
 from dl_parity.models.mlp import MLP
+from parity_tests._arrays import assert_array_equal
 from parity_tests._sensitivity import torch_trajectory
 from parity_tests._tolerances import steps_of_layers, tolerance
 from scratch import logistic_regression as lr
@@ -122,8 +123,8 @@ def test_training_parity(device, parity, dtype, data):
     bs_t = [p["b1"][0, 0] for p in after_t]
     # the loop above is optimize's loop: the same final w, b, bit for bit
     params, _, _ = lr.optimize(w0, b0, X, Y, NUM_STEPS, learning_rate)
-    np.testing.assert_array_equal(params["w"], w)
-    np.testing.assert_array_equal(params["b"], b)
+    assert_array_equal(params["w"], w)
+    assert_array_equal(params["b"], b)
 
     tol = tolerance(dtype, NUM_STEPS * steps_of_layers([X.shape[0], 1], X.shape[1]))
     parity.close("cost at every step", np.array(costs_t, dtype), np.array(costs, dtype), **tol,

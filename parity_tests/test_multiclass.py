@@ -26,6 +26,7 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from dl_parity.engine import MiniBatches
 from dl_parity.models.mlp import MLP
+from parity_tests._arrays import assert_allclose, assert_array_equal
 from parity_tests._sensitivity import close_along, sensitivity_bound, torch_trajectory
 from parity_tests._tolerances import ELEMENTWISE_OPS, steps_of_layers, tolerance
 
@@ -70,8 +71,8 @@ def test_softmax_parity(device, parity, seed, C, m, scale, dtype):
     assert A.dtype == dtype and A.shape == (C, m)
     assert np.isfinite(A).all() and (A >= 0).all()
     # a column sum adds C terms, each with the softmax's own roundings
-    np.testing.assert_allclose(A.sum(axis=0), 1, rtol=0,
-                               atol=tolerance(dtype, C + ELEMENTWISE_OPS)["atol"])
+    assert_allclose(A.sum(axis=0), np.ones(A.shape[1]), rtol=0,
+                    atol=tolerance(dtype, C + ELEMENTWISE_OPS)["atol"])
 
     Zt = _t(Z, device).requires_grad_(True)
     At = torch.softmax(Zt, dim=1)
@@ -95,7 +96,7 @@ def test_softmax_huge_logits():
     Z = np.array([[1000.0, -1000.0, 1000.0], [0.0, -1000.0, 1000.0], [-1000.0, -1000.0, 0.0]])
     A, _ = softmax(Z)
     expected = np.array([[1.0, 1 / 3, 0.5], [0.0, 1 / 3, 0.5], [0.0, 1 / 3, 0.0]])
-    np.testing.assert_array_equal(A, expected)
+    assert_array_equal(A, expected)
     with pytest.raises(ValueError, match="finite"):
         softmax(np.array([[np.inf], [0.0]]))
     with pytest.raises(ValueError, match="2-D"):
@@ -110,13 +111,13 @@ def test_one_hot_parity(device):
                          [0, 0, 0, 0, 1, 0],
                          [0, 0, 1, 1, 0, 0],
                          [1, 0, 0, 0, 0, 0]], dtype=np.float64)
-    np.testing.assert_array_equal(Y, expected)
+    assert_array_equal(Y, expected)
     # torch's own one_hot, transposed to the course's (C, m)
     Yt = F.one_hot(torch.as_tensor(labels, device=device), 4).T
-    np.testing.assert_array_equal(Yt.cpu().numpy(), Y)
+    assert_array_equal(Yt.cpu().numpy(), Y)
     # (1, m) labels, integral floats, m = 1, float32
-    np.testing.assert_array_equal(one_hot(labels.reshape(1, -1).astype(float), 4), Y)
-    np.testing.assert_array_equal(one_hot([2], 3), [[0.0], [0.0], [1.0]])
+    assert_array_equal(one_hot(labels.reshape(1, -1).astype(float), 4), Y)
+    assert_array_equal(one_hot([2], 3), [[0.0], [0.0], [1.0]])
     assert one_hot(labels, 4, dtype=np.float32).dtype == np.float32
 
 
@@ -174,7 +175,7 @@ def test_multiclass_cost_saturated(device, parity):
     """
     Z = np.array([[1000.0, 1000.0], [0.0, 0.0], [-5.0, -5.0]])
     AL, _ = softmax(Z)
-    np.testing.assert_array_equal(AL, [[1.0, 1.0], [0.0, 0.0], [0.0, 0.0]])
+    assert_array_equal(AL, [[1.0, 1.0], [0.0, 0.0], [0.0, 0.0]])
 
     right = compute_cost_multiclass(AL[:, :1], one_hot([0], 3))
     parity.close("saturated, right label", F.cross_entropy(_t(Z[:, :1], device),
@@ -271,8 +272,8 @@ def test_multiclass_backward_parity(device, parity, net, seed, dtype):
         close(f"dA{l}", m * cache[f"A{l}"].grad.T, grads[f"dA{l}"])
 
     # predictions: the same argmax (ties would be ambiguous; random logits have none)
-    np.testing.assert_array_equal(predict_multiclass(X, parameters, act),
-                                  ALt.argmax(dim=1).cpu().numpy())
+    assert_array_equal(predict_multiclass(X, parameters, act),
+                       ALt.argmax(dim=1).cpu().numpy())
 
 
 def test_multiclass_backward_rejects_bad_labels():
@@ -292,10 +293,10 @@ def test_he_initialisation(device, parity):
     np.random.seed(3)
     W1 = np.random.randn(4, 5) * np.sqrt(2 / 5)
     W2 = np.random.randn(3, 4) * np.sqrt(2 / 4)
-    np.testing.assert_array_equal(parameters["W1"], W1)
-    np.testing.assert_array_equal(parameters["W2"], W2)
-    np.testing.assert_array_equal(parameters["b1"], np.zeros((4, 1)))
-    np.testing.assert_array_equal(parameters["b2"], np.zeros((3, 1)))
+    assert_array_equal(parameters["W1"], W1)
+    assert_array_equal(parameters["W2"], W2)
+    assert_array_equal(parameters["b1"], np.zeros((4, 1)))
+    assert_array_equal(parameters["b2"], np.zeros((3, 1)))
     assert sorted(parameters) == ["W1", "W2", "b1", "b2"]
 
     # torch's kaiming_normal_(fan_in, relu) draws from the same distribution,
@@ -344,12 +345,12 @@ def test_random_mini_batches(parity, m, size, seed):
         cols = permutation[k * size:(k + 1) * size]
         expected = size if k < n_complete else m % size     # the last batch is partial
         assert X_k.shape == (3, expected) and Y_k.shape == (C, expected)
-        np.testing.assert_array_equal(X_k, X[:, cols])
-        np.testing.assert_array_equal(Y_k, Y[:, cols])      # X and Y stay paired
+        assert_array_equal(X_k, X[:, cols])
+        assert_array_equal(Y_k, Y[:, cols])      # X and Y stay paired
 
     # each example exactly once
     ids = np.concatenate([X_k[0] for X_k, _ in batches])
-    np.testing.assert_array_equal(np.sort(ids), np.arange(m))
+    assert_array_equal(np.sort(ids), np.arange(m))
 
     # a DataLoader (batch_size, drop_last=False) over the shuffled examples cuts the same batches
     loader = DataLoader(TensorDataset(torch.as_tensor(X.T[permutation])), batch_size=size)

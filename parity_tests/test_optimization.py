@@ -21,6 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dl_parity.engine import MiniBatches, run
+from parity_tests._arrays import assert_allclose, assert_array_equal
 from parity_tests._tolerances import ELEMENTWISE_OPS, steps_of_layers, tolerance
 from scratch import optimization as opt
 from scratch.multiclass import random_mini_batches as multiclass_mini_batches
@@ -143,13 +144,13 @@ def test_momentum_first_step_needs_the_zero_buffer(device, parity):
     beta, alpha = 0.9, 0.1
     updated, v = opt.update_parameters_with_momentum(
         parameters, grads, opt.initialize_velocity(parameters), beta, alpha)
-    np.testing.assert_allclose(v["dW1"], [[0.1, 0.2]], rtol=1e-15)          # (1 - beta) g, by hand
+    assert_allclose(v["dW1"], [[0.1, 0.2]], rtol=1e-15)          # (1 - beta) g, by hand
 
     net = torch_net(parameters, device)
     set_grads(net, grads)
     plain = torch.optim.SGD(net.parameters(), lr=alpha, momentum=beta, dampening=beta)
     plain.step()
-    np.testing.assert_allclose(net.course_parameters()["W1"], [[0.4, -1.2]], rtol=1e-15)  # W - alpha g
+    assert_allclose(net.course_parameters()["W1"], [[0.4, -1.2]], rtol=1e-15)  # W - alpha g
     assert not np.allclose(net.course_parameters()["W1"], updated["W1"])
 
     net = torch_net(parameters, device)
@@ -201,8 +202,8 @@ def test_adam_update_parity(device, parity, dtype, data):
         parity.close(f"s_{key} (exp_avg_sq)", s_t[key], s_new[key], **tol, formula="c2w2.adam")
     # the fourth and fifth return values are the bias-corrected moments, by hand
     for key in v_new:
-        np.testing.assert_allclose(v_corrected[key], v_new[key] / (1 - beta1 ** t), rtol=1e-6)
-        np.testing.assert_allclose(s_corrected[key], s_new[key] / (1 - beta2 ** t), rtol=1e-6)
+        assert_allclose(v_corrected[key], v_new[key] / (1 - beta1 ** t), rtol=1e-6)
+        assert_allclose(s_corrected[key], s_new[key] / (1 - beta2 ** t), rtol=1e-6)
 
 
 # ============================================================================ learning-rate decay
@@ -289,11 +290,11 @@ def test_week_network_course_cache_and_keys():
     grads = opt.backward_propagation(X, Y, cache)
     assert set(grads) == {"dz3", "dW3", "db3", "da2", "dz2", "dW2", "db2", "da1", "dz1",
                           "dW1", "db1"}
-    np.testing.assert_allclose(grads["dz3"], (a3 - Y) / 20, rtol=1e-15)
+    assert_allclose(grads["dz3"], (a3 - Y) / 20, rtol=1e-15)
 
 
 def test_random_mini_batches_course_rules():
-    # m = 148, size 64: two full batches and one of 20; the same as scratch.multiclass's
+    # m = 148, size 64: two full batches and one of 20; scratch.multiclass's is this one
     rng = np.random.default_rng(0)
     X = rng.standard_normal((12288 // 1024, 148))
     Y = (rng.random((1, 148)) < 0.5).astype(float)
@@ -302,11 +303,9 @@ def test_random_mini_batches_course_rules():
     assert [b[1].shape for b in batches] == [(1, 64), (1, 64), (1, 20)]
     np.random.seed(0)
     permutation = list(np.random.permutation(148))
-    np.testing.assert_array_equal(np.hstack([b[0] for b in batches]), X[:, permutation])
-    np.testing.assert_array_equal(np.hstack([b[1] for b in batches]), Y[:, permutation])
-    for (Xa, Ya), (Xb, Yb) in zip(batches, multiclass_mini_batches(X, Y, 64, seed=0)):
-        np.testing.assert_array_equal(Xa, Xb)
-        np.testing.assert_array_equal(Ya, Yb)
+    assert_array_equal(np.hstack([b[0] for b in batches]), X[:, permutation])
+    assert_array_equal(np.hstack([b[1] for b in batches]), Y[:, permutation])
+    assert multiclass_mini_batches is opt.random_mini_batches        # written once
     assert len(opt.random_mini_batches(X, Y, 74, seed=1)) == 2      # m divisible: no remainder
 
 
@@ -330,8 +329,8 @@ def test_mini_batches_parity(device, parity, m, size, seed):
 def test_initialize_parameters_he_seed_3():
     p = opt.initialize_parameters([2, 5, 2, 1])
     np.random.seed(3)
-    np.testing.assert_array_equal(p["W1"], np.random.randn(5, 2) * np.sqrt(2 / 2))
-    np.testing.assert_array_equal(p["W2"], np.random.randn(2, 5) * np.sqrt(2 / 5))
+    assert_array_equal(p["W1"], np.random.randn(5, 2) * np.sqrt(2 / 2))
+    assert_array_equal(p["W2"], np.random.randn(2, 5) * np.sqrt(2 / 5))
     assert p["b3"].shape == (1, 1) and not p["b3"].any()
 
 
@@ -463,7 +462,7 @@ def _problem():
 
 def _unchanged(before, after):
     for k in before:
-        np.testing.assert_array_equal(before[k], after[k])
+        assert_array_equal(before[k], after[k])
 
 
 @pytest.mark.parametrize("kwargs, message", [
@@ -558,3 +557,53 @@ def test_torch_ref_optim_rejects_bad_input():
     with pytest.raises(ValueError, match=r"expected an array of \(3, 2\) values"):
         load_velocity_(optimizer, net, {"dW1": np.zeros((2, 3)), "db1": np.zeros((3, 1)),
                                         "dW2": np.zeros((1, 3)), "db2": np.zeros((1, 1))})
+
+
+# ============================================================================ the course's own dicts
+def _course_test_case():
+    """The course's update test cases (np.random.seed(2)): W1 (2, 3), W2 (3, 3), whose
+    layers do NOT chain (W2 takes 3 inputs, W1 gives 2). An update is per layer."""
+    rng = np.random.default_rng(2)
+    parameters = {"W1": rng.standard_normal((2, 3)), "b1": rng.standard_normal((2, 1)),
+                  "W2": rng.standard_normal((3, 3)), "b2": rng.standard_normal((3, 1))}
+    grads = {f"d{k}": rng.standard_normal(v.shape) for k, v in parameters.items()}
+    return parameters, grads
+
+
+def test_updates_accept_layers_that_do_not_chain():
+    """Issue 15, item 1: the course's functions work layer by layer; its own tests pass
+    W1 (2, 3), W2 (3, 3). Each update must take them and compute each layer's formula."""
+    parameters, grads = _course_test_case()
+    new = opt.update_parameters_with_gd(parameters, grads, 0.01)
+    for k in parameters:                                         # W := W - alpha dW, exactly
+        assert_array_equal(new[k], parameters[k] - 0.01 * grads[f"d{k}"])
+    v = opt.initialize_velocity(parameters)
+    assert {k: a.shape for k, a in v.items()} == {f"d{k}": a.shape for k, a in parameters.items()}
+    new, v = opt.update_parameters_with_momentum(parameters, grads, v, 0.9, 0.01)
+    for k in parameters:                                         # v = 0.1 dW from v = 0
+        assert_array_equal(v[f"d{k}"], (1 - 0.9) * grads[f"d{k}"])
+        assert_array_equal(new[k], parameters[k] - 0.01 * v[f"d{k}"])
+    v, s = opt.initialize_adam(parameters)
+    assert all(not a.any() for a in (*v.values(), *s.values()))
+    new, v, s, v_c, s_c = opt.update_parameters_with_adam(parameters, grads, v, s, 2, 0.02,
+                                                          0.8, 0.888, 1e-2)
+    for k in parameters:                                         # the course's Adam test values
+        g = grads[f"d{k}"]
+        assert_array_equal(v[f"d{k}"], (1 - 0.8) * g)
+        assert_array_equal(s[f"d{k}"], (1 - 0.888) * np.power(g, 2))
+        assert_array_equal(v_c[f"d{k}"], v[f"d{k}"] / (1 - 0.8 ** 2))
+        assert_array_equal(s_c[f"d{k}"], s[f"d{k}"] / (1 - 0.888 ** 2))
+        assert_array_equal(
+            new[k], parameters[k] - 0.02 * v_c[f"d{k}"] / (np.sqrt(s_c[f"d{k}"]) + 1e-2))
+
+
+def test_updates_still_check_each_layer():
+    """What an update needs is still checked, layer by layer: b[l] (n[l], 1) beside W[l]."""
+    parameters, grads = _course_test_case()
+    bad = dict(parameters, b2=np.zeros((2, 1)))
+    with pytest.raises(ValueError, match=r"b2 must have shape \(3, 1\) to match W2 \(3, 3\)"):
+        opt.update_parameters_with_gd(bad, grads, 0.01)
+    with pytest.raises(ValueError, match=r"b2 must have shape \(3, 1\)"):
+        opt.initialize_velocity(bad)
+    with pytest.raises(ValueError, match=r"missing key 'W2'"):
+        opt.initialize_adam({k: a for k, a in parameters.items() if k != "W2"})

@@ -30,6 +30,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch import nn
 
+from parity_tests._arrays import assert_allclose, assert_array_equal
 from parity_tests._tolerances import ELEMENTWISE_OPS, steps_of_layers, tolerance
 from scratch import regularization as reg
 from scratch.datasets_course2 import load_2D_dataset
@@ -112,8 +113,23 @@ def test_l2_cost_course_value():
         parameters[key] = np.random.randn(*shape)
     a3 = np.array([[0.40682402, 0.01629284, 0.16722898, 0.10118111, 0.40682402]])
     cost = reg.compute_cost_with_regularization(a3, Y, parameters, lambd=0.1)
-    assert isinstance(cost, float)
+    assert type(cost) is np.float64 and cost.shape == ()       # the course's test: the shape
     assert cost == pytest.approx(1.78648594516, abs=1e-11)
+
+
+def test_l2_cost_reads_only_the_weights():
+    """Issue 15, item 1: the L2 term reads W1, W2, W3 and nothing else; the cost does not
+    need the biases, nor layers that chain (no forward pass happens here)."""
+    rng = np.random.default_rng(1)
+    weights = {"W1": rng.standard_normal((2, 3)), "W2": rng.standard_normal((3, 3)),
+               "W3": rng.standard_normal((1, 4))}                     # chains nowhere
+    Y = np.array([[1, 1, 0, 1, 0]])
+    a3 = np.array([[0.40682402, 0.01629284, 0.16722898, 0.10118111, 0.40682402]])
+    cost = reg.compute_cost_with_regularization(a3, Y, weights, lambd=0.1)
+    penalty = 0.1 / (2 * 5) * sum(np.sum(np.square(W)) for W in weights.values())
+    assert cost == pytest.approx(float(reg.compute_cost(a3, Y)) + penalty, rel=1e-15)
+    with raises("W2", "2-D", "(3,)"):
+        reg.compute_cost_with_regularization(a3, Y, dict(weights, W2=np.ones(3)), 0.1)
 
 
 # ----------------------------------------------------------------------------- L2 backward
@@ -127,8 +143,13 @@ def test_l2_backward_parity(device, parity, dtype, data):
     net = net_of(parameters, device)
     X_t, Y_t = to_torch(X, device), to_torch(Y, device)
     _, inter = net(X_t, return_intermediates=True)
+    inter["A1"].retain_grad()
+    inter["A2"].retain_grad()
     (nn.BCEWithLogitsLoss()(inter["Z3"], Y_t) + l2_cost(net, lambd, X.shape[1])).backward()
     tol = tol_of(parameters, X, dtype)
+    for l in (1, 2):                     # dA[l] = W[l+1]^T dZ[l+1]: the penalty plays no part
+        parity.close(f"dA{l} (= m * A{l}.grad)", X.shape[1] * inter[f"A{l}"].grad.T,
+                     grads[f"dA{l}"], **tol, formula="c2.l2_backward")
     for l, linear in enumerate(net.linears, start=1):
         parity.close(f"dW{l} + (lambd/m) W{l}", linear.weight.grad, grads[f"dW{l}"], **tol,
                      formula="c2.l2_backward")
@@ -202,7 +223,16 @@ def _dropout_parity(parity, parameters, X, Y, keep_prob, cache, net, device, dty
     """Forward and backward of the course (its cache) against net's last training pass."""
     grads = reg.backward_propagation_with_dropout(X, Y, cache, keep_prob)
     (Z1, D1, A1, W1, b1, Z2, D2, A2, W2, b2, Z3, A3, W3, b3) = cache
+    # the ReLU outputs BEFORE dropout, the dropout modules' inputs: the course's dA[l]
+    # (dA = W^T dZ, then * D / keep_prob) is m times the gradient of the mean cost there
+    kept = []
+    hooks = [dropout.register_forward_pre_hook(lambda _, args: kept.append(args[0]))
+             for dropout in net.dropouts]
     _, inter = net(to_torch(X, device), return_intermediates=True)
+    for hook in hooks:
+        hook.remove()
+    for a in kept:
+        a.retain_grad()
     for name in ("Z1", "Z2", "Z3"):
         inter[name].retain_grad()
     nn.BCEWithLogitsLoss()(inter["Z3"], to_torch(Y, device)).backward()
@@ -210,6 +240,9 @@ def _dropout_parity(parity, parameters, X, Y, keep_prob, cache, net, device, dty
     for name, value in (("Z1", Z1), ("A1", A1), ("Z2", Z2), ("A2", A2), ("A3", A3)):
         parity.close(f"{name} (after dropout)" if name[0] == "A" else name,
                      inter[name].detach().T, value, **tol, formula=formulas[0])
+    for l, relu_output in enumerate(kept, start=1):
+        parity.close(f"dA{l} (= m * grad of relu(Z{l}), masked and scaled)",
+                     m * relu_output.grad.T, grads[f"dA{l}"], **tol, formula=formulas[1])
     for l, linear in enumerate(net.linears, start=1):
         parity.close(f"dZ{l} (= m * Z{l}.grad)", m * inter[f"Z{l}"].grad.T, grads[f"dZ{l}"],
                      **tol, formula=formulas[1])
@@ -226,7 +259,7 @@ def test_dropout_numpy_masks_to_torch(device, parity, dtype, data):
     net = net_of(parameters, device, keep_prob).set_course_masks({"D1": cache[1], "D2": cache[6]})
     _dropout_parity(parity, parameters, X, Y, keep_prob, cache, net, device, dtype,
                     formulas=("c2.dropout_forward", "c2.dropout_backward"))
-    np.testing.assert_array_equal(net.course_masks()["D1"], cache[1])
+    assert_array_equal(net.course_masks()["D1"], cache[1])
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -239,7 +272,7 @@ def test_dropout_torch_masks_to_numpy(device, parity, dtype, data):
     masks = net.course_masks()
     net.set_course_masks(masks)                        # replayed in the autograd pass below
     _, cache = reg.forward_propagation_with_dropout(X, parameters, keep_prob, masks=masks)
-    np.testing.assert_array_equal(cache[1], masks["D1"])
+    assert_array_equal(cache[1], masks["D1"])
     _dropout_parity(parity, parameters, X, Y, keep_prob, cache, net, device, dtype,
                     formulas=("c2.dropout_forward", "c2.dropout_backward"))
 
@@ -269,13 +302,13 @@ def test_dropout_course_values():
                        ("W3", (1, 3)), ("b3", (1, 1))):
         parameters[key] = np.random.randn(*shape)
     A3, cache = reg.forward_propagation_with_dropout(X, parameters, keep_prob=0.7)
-    np.testing.assert_allclose(A3, [[0.36974721, 0.00305176, 0.04565099, 0.49683389,
-                                     0.36974721]], atol=1e-8)
+    assert_allclose(A3, [[0.36974721, 0.00305176, 0.04565099, 0.49683389,
+                          0.36974721]], atol=1e-8)
     assert len(cache) == 14 and cache[1].dtype == np.bool_
     # the seed inside: a second call draws the same masks
     _, again = reg.forward_propagation_with_dropout(X, parameters, keep_prob=0.7)
-    np.testing.assert_array_equal(cache[1], again[1])
-    np.testing.assert_array_equal(cache[6], again[6])
+    assert_array_equal(cache[1], again[1])
+    assert_array_equal(cache[6], again[6])
 
 
 # ----------------------------------------------------------------------------- one step
@@ -304,7 +337,7 @@ def test_initialize_parameters_rule():
     parameters = reg.initialize_parameters([2, 20, 3, 1])
     np.random.seed(3)
     for l, (n, n_prev) in enumerate(((20, 2), (3, 20), (1, 3)), start=1):
-        np.testing.assert_array_equal(parameters[f"W{l}"], np.random.randn(n, n_prev) / np.sqrt(n_prev))
+        assert_array_equal(parameters[f"W{l}"], np.random.randn(n, n_prev) / np.sqrt(n_prev))
         assert not parameters[f"b{l}"].any()
 
 

@@ -32,6 +32,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from parity_tests._arrays import assert_allclose, assert_array_equal
 from parity_tests._tolerances import ELEMENTWISE_OPS, tolerance
 from scratch import rnn
 from torch_ref.rnn import (
@@ -334,21 +335,21 @@ def test_course_unit_values_rnn():
     xt, a_prev = np.random.randn(3, 10), np.random.randn(5, 10)
     a_next, yt_pred, _ = rnn.rnn_cell_forward(xt, a_prev, _course_rnn_parameters())   # c5.rnn_cell
     assert a_next.shape == (5, 10) and yt_pred.shape == (2, 10)
-    np.testing.assert_allclose(a_next[4], [0.59584544, 0.18141802, 0.61311866, 0.99808218,
-                               0.85016201, 0.99980978, -0.18887155, 0.99815551, 0.6531151,
-                               0.82872037], **close)
-    np.testing.assert_allclose(yt_pred[1], [0.9888161, 0.01682021, 0.21140899, 0.36817467,
-                               0.98988387, 0.88945212, 0.36920224, 0.9966312, 0.9982559,
-                               0.17746526], **close)
+    assert_allclose(a_next[4], [0.59584544, 0.18141802, 0.61311866, 0.99808218,
+                    0.85016201, 0.99980978, -0.18887155, 0.99815551, 0.6531151,
+                    0.82872037], **close)
+    assert_allclose(yt_pred[1], [0.9888161, 0.01682021, 0.21140899, 0.36817467,
+                    0.98988387, 0.88945212, 0.36920224, 0.9966312, 0.9982559,
+                    0.17746526], **close)
 
     np.random.seed(1)
     x, a0 = np.random.randn(3, 10, 4), np.random.randn(5, 10)
     a, y_pred, caches = rnn.rnn_forward(x, a0, _course_rnn_parameters())   # c5.rnn_forward
     assert a.shape == (5, 10, 4) and y_pred.shape == (2, 10, 4) and len(caches) == 2
-    np.testing.assert_allclose(a[4][1], [-0.99999375, 0.77911235, -0.99861469, -0.99833267], **close)
-    np.testing.assert_allclose(y_pred[1][3], [0.79560373, 0.86224861, 0.11118257, 0.81515947], **close)
-    np.testing.assert_allclose(caches[1][1][3], [-1.1425182, -0.34934272, -0.20889423, 0.58662319],
-                               **close)
+    assert_allclose(a[4][1], [-0.99999375, 0.77911235, -0.99861469, -0.99833267], **close)
+    assert_allclose(y_pred[1][3], [0.79560373, 0.86224861, 0.11118257, 0.81515947], **close)
+    assert_allclose(caches[1][1][3], [-1.1425182, -0.34934272, -0.20889423, 0.58662319],
+                    **close)
 
     np.random.seed(1)
     xt, a_prev = np.random.randn(3, 10), np.random.randn(5, 10)
@@ -357,10 +358,10 @@ def test_course_unit_values_rnn():
     _, _, cache = rnn.rnn_cell_forward(xt, a_prev, p)
     g = rnn.rnn_cell_backward(np.random.randn(5, 10), cache)   # c5.rnn_cell_backward
     assert g["dxt"].shape == (3, 10) and g["dWaa"].shape == (5, 5) and g["dba"].shape == (5, 1)
-    np.testing.assert_allclose([g["dxt"][1][2], g["da_prev"][2][3], g["dWax"][3][1],
-                                g["dWaa"][1][2], g["dba"][4][0]],
-                               [-1.3872130506020925, -0.15239949377395495, 0.41077282493545836,
-                                1.1503450668497135, 0.20023491], rtol=0, atol=5e-9)
+    assert_allclose([g["dxt"][1][2], g["da_prev"][2][3], g["dWax"][3][1],
+                     g["dWaa"][1][2], g["dba"][4][0]],
+                    [-1.3872130506020925, -0.15239949377395495, 0.41077282493545836,
+                     1.1503450668497135, 0.20023491], rtol=0, atol=5e-9)
 
     np.random.seed(1)
     x, a0 = np.random.randn(3, 10, 4), np.random.randn(5, 10)
@@ -369,11 +370,11 @@ def test_course_unit_values_rnn():
     _, _, caches = rnn.rnn_forward(x, a0, p)
     g = rnn.rnn_backward(np.random.randn(5, 10, 4), caches)   # c5.rnn_backward
     assert g["dx"].shape == (3, 10, 4) and g["da0"].shape == (5, 10)
-    np.testing.assert_allclose(g["dx"][1][2], [-2.07101689, -0.59255627, 0.02466855, 0.01483317],
-                               **close)
-    np.testing.assert_allclose([g["da0"][2][3], g["dWax"][3][1], g["dWaa"][1][2], g["dba"][4][0]],
-                               [-0.314942375127, 11.2641044965, 2.30333312658, -0.74747722],
-                               rtol=0, atol=5e-9)
+    assert_allclose(g["dx"][1][2], [-2.07101689, -0.59255627, 0.02466855, 0.01483317],
+                    **close)
+    assert_allclose([g["da0"][2][3], g["dWax"][3][1], g["dWaa"][1][2], g["dba"][4][0]],
+                    [-0.314942375127, 11.2641044965, 2.30333312658, -0.74747722],
+                    rtol=0, atol=5e-9)
 
 
 def test_course_unit_values_lstm():
@@ -382,19 +383,19 @@ def test_course_unit_values_lstm():
     xt, a_prev, c_prev = np.random.randn(3, 10), np.random.randn(5, 10), np.random.randn(5, 10)
     a_next, c_next, yt, cache = rnn.lstm_cell_forward(xt, a_prev, c_prev, _course_lstm_parameters())
     assert a_next.shape == c_next.shape == (5, 10) and yt.shape == (2, 10) and len(cache) == 10
-    np.testing.assert_allclose(a_next[4], [-0.66408471, 0.0036921, 0.02088357, 0.22834167,
-                               -0.85575339, 0.00138482, 0.76566531, 0.34631421, -0.00215674,
-                               0.43827275], **close)                                  # c5.lstm_cell
-    np.testing.assert_allclose(c_next[2], [0.63267805, 1.00570849, 0.35504474, 0.20690913,
-                               -1.64566718, 0.11832942, 0.76449811, -0.0981561, -0.74348425,
-                               -0.26810932], **close)
-    np.testing.assert_allclose(yt[1], [0.79913913, 0.15986619, 0.22412122, 0.15606108, 0.97057211,
-                               0.31146381, 0.00943007, 0.12666353, 0.39380172, 0.07828381], **close)
-    np.testing.assert_allclose(cache[1][3], [-0.16263996, 1.03729328, 0.72938082, -0.54101719,
-                               0.02752074, -0.30821874, 0.07651101, -1.03752894, 1.41219977,
-                               -0.37647422], **close)
+    assert_allclose(a_next[4], [-0.66408471, 0.0036921, 0.02088357, 0.22834167,
+                    -0.85575339, 0.00138482, 0.76566531, 0.34631421, -0.00215674,
+                    0.43827275], **close)                                  # c5.lstm_cell
+    assert_allclose(c_next[2], [0.63267805, 1.00570849, 0.35504474, 0.20690913,
+                    -1.64566718, 0.11832942, 0.76449811, -0.0981561, -0.74348425,
+                    -0.26810932], **close)
+    assert_allclose(yt[1], [0.79913913, 0.15986619, 0.22412122, 0.15606108, 0.97057211,
+                    0.31146381, 0.00943007, 0.12666353, 0.39380172, 0.07828381], **close)
+    assert_allclose(cache[1][3], [-0.16263996, 1.03729328, 0.72938082, -0.54101719,
+                    0.02752074, -0.30821874, 0.07651101, -1.03752894, 1.41219977,
+                    -0.37647422], **close)
     g = rnn.lstm_cell_backward(np.random.randn(5, 10), np.random.randn(5, 10), cache)
-    np.testing.assert_allclose(                                                 # c5.lstm_cell_backward
+    assert_allclose(                                                 # c5.lstm_cell_backward
         [g["dxt"][1][2], g["da_prev"][2][3], g["dc_prev"][2][3], g["dWf"][3][1], g["dWi"][1][2],
          g["dWc"][3][1], g["dWo"][1][2], g["dbf"][4][0], g["dbi"][4][0], g["dbc"][4][0],
          g["dbo"][4][0]],
@@ -406,10 +407,74 @@ def test_course_unit_values_lstm():
     x, a0 = np.random.randn(3, 10, 7), np.random.randn(5, 10)
     a, y, c, caches = rnn.lstm_forward(x, a0, _course_lstm_parameters())          # c5.lstm_forward
     assert a.shape == c.shape == (5, 10, 7) and y.shape == (2, 10, 7) and len(caches) == 2
-    np.testing.assert_allclose([a[4][3][6], y[1][4][3], c[1][2][1]],
-                               [0.172117767533, 0.95087346185, -0.855544916718], rtol=0, atol=5e-12)
-    np.testing.assert_allclose(caches[1][1][1], [0.82797464, 0.23009474, 0.76201118, -0.22232814,
-                               -0.20075807, 0.18656139, 0.41005165], **close)
+    assert_allclose([a[4][3][6], y[1][4][3], c[1][2][1]],
+                    [0.172117767533, 0.95087346185, -0.855544916718], rtol=0, atol=5e-12)
+    assert_allclose(caches[1][1][1], [0.82797464, 0.23009474, 0.76201118, -0.22232814,
+                    -0.20075807, 0.18656139, 0.41005165], **close)
+
+
+def _printed(text):
+    """A value as the notebook prints it, and half a unit of its last printed digit: the
+    printed value is the notebook's float64 rounded there (the two float64 computations
+    themselves differ by a few ulps, far below that)."""
+    decimals = len(text.split(".")[1])
+    return float(text), 0.5 * 10.0 ** -decimals
+
+
+def test_course_lstm_backward_takes_T_x_from_da():
+    """Issue 15, item 3: the notebook's lstm_backward example passes da (5, 10, 4) with the
+    caches of a 7-step forward; the course reads T_x = 4 off da and backpropagates through the
+    first 4 steps. Its printed gradients (the current notebook's Expected Output, in
+    docs/course_results.md), each to half a unit of its last printed digit."""
+    np.random.seed(1)
+    x, a0 = np.random.randn(3, 10, 7), np.random.randn(5, 10)
+    p = {}
+    for W in ("f", "i", "o", "c"):                 # the notebook's draw order
+        p["W" + W], p["b" + W] = np.random.randn(5, 5 + 3), np.random.randn(5, 1)
+    p["Wy"], p["by"] = np.zeros((2, 5)), np.zeros((2, 1))       # "unused, but needed"
+    _, _, _, caches = rnn.lstm_forward(x, a0, p)
+    assert len(caches[0]) == 7
+    g = rnn.lstm_backward(np.random.randn(5, 10, 4), caches)    # c5.lstm_backward
+    assert g["dx"].shape == (3, 10, 4) and g["da0"].shape == (5, 10)
+    assert all(g[k].shape == (5, 8) for k in ("dWf", "dWi", "dWc", "dWo"))
+    assert all(g[k].shape == (5, 1) for k in ("dbf", "dbi", "dbc", "dbo"))
+    published = [
+        (g["dx"][1][2][0], "0.00218254"), (g["dx"][1][2][1], "0.28205375"),
+        (g["dx"][1][2][2], "-0.48292508"), (g["dx"][1][2][3], "-0.43281115"),
+        (g["da0"][2][3], "0.312770310257"), (g["dWf"][3][1], "-0.0809802310938"),
+        (g["dWi"][1][2], "0.40512433093"), (g["dWc"][3][1], "-0.0793746735512"),
+        (g["dWo"][1][2], "0.038948775763"), (g["dbf"][4][0], "-0.15745657"),
+        (g["dbi"][4][0], "-0.50848333"), (g["dbc"][4][0], "-0.42510818"),
+        (g["dbo"][4][0], "-0.17958196")]
+    for value, text in published:
+        expected, atol = _printed(text)
+        assert abs(value - expected) <= atol, (text, value)
+
+
+BACKWARDS = {"rnn": (rnn.rnn_forward, rnn.rnn_backward, "a0"),
+             "lstm": (rnn.lstm_forward, rnn.lstm_backward, "a0"),
+             "gru": (rnn.gru_forward, rnn.gru_backward, "c0"),
+             "gru_torch": (rnn.gru_forward_torch_form, rnn.gru_backward_torch_form, "c0")}
+
+
+@pytest.mark.parametrize("name", BACKWARDS)
+@pytest.mark.parametrize("T_x", [1, 3, 5])
+def test_backward_through_the_first_T_x_steps(name, T_x):
+    """Issue 15, item 3: every backward through time reads T_x off da (dc), as the course's,
+    and runs through the first T_x steps of longer caches: exactly the gradients of the
+    forward pass of x[:, :, :T_x] (the same operations in the same order)."""
+    forward, backward, first = BACKWARDS[name]
+    rng = np.random.default_rng(T_x)
+    parameters = random_parameters(rng, name.split("_")[0], 3, 4, 2)
+    x, a0 = rng.standard_normal((3, 5, 5)), rng.standard_normal((4, 5))
+    d = rng.standard_normal((4, 5, T_x))
+    long = backward(d, forward(x, a0, parameters)[-1])
+    short = backward(d, forward(x[:, :, :T_x], a0, parameters)[-1])
+    assert set(long) == set(short) and "d" + first in long
+    for key in short:
+        assert long[key].shape == short[key].shape
+        assert_array_equal(long[key], short[key])
+    assert long["dx"].shape == (3, 5, T_x)
 
 
 # ============================================================================ round trip
@@ -424,7 +489,7 @@ def test_course_parameters_round_trip(device, module, cell):
     back = net.course_parameters()
     assert back.keys() == parameters.keys()
     for key in parameters:
-        np.testing.assert_array_equal(back[key], parameters[key], err_msg=key)
+        assert_array_equal(back[key], parameters[key], err_msg=key)
     bias_hh = _recurrent_parameters(net.rnn)["bias_hh"]
     assert not bias_hh.requires_grad and not bias_hh.any()
     before = {k: v.copy() for k, v in net.course_parameters().items()}
@@ -434,7 +499,7 @@ def test_course_parameters_round_trip(device, module, cell):
     with pytest.raises(ValueError, match=r"by must have shape \(2, 1\), got \(3, 1\)"):
         net.load_course_parameters({**bad_shape, KEYS[cell][0]: 2 * parameters[KEYS[cell][0]]})
     for key, value in net.course_parameters().items():
-        np.testing.assert_array_equal(value, before[key], err_msg=f"{key} changed by a refused dict")
+        assert_array_equal(value, before[key], err_msg=f"{key} changed by a refused dict")
     with torch.no_grad():
         bias_hh.fill_(1.0)
     with pytest.raises(ValueError, match="bias_hh is not 0"):
@@ -516,8 +581,11 @@ def test_backward_functions_bad_input():
                                     ("gru", rnn.gru_forward_torch_form, rnn.gru_backward_torch_form)):
         parameters, x, a0 = _problem(cell)
         caches = forward(x, a0, parameters)[-1]
-        with pytest.raises(ValueError, match=r"expected shape \(4, 5, 3\) \(\(n_a, m, T_x\)"):
-            backward(np.ones((4, 5, 2)), caches)                # T_x differs from the caches'
+        with pytest.raises(ValueError, match=r"expected shape \(4, 5, T_x\) \(\(n_a, m, T_x\)"
+                                             r".*1 <= T_x <= their 3 steps.*\(4, 5, 4\)"):
+            backward(np.ones((4, 5, 4)), caches)                # more steps than the caches
+        with pytest.raises(ValueError, match=r"expected shape \(4, 5, T_x\).*\(4, 6, 2\)"):
+            backward(np.ones((4, 6, 2)), caches)                # m differs from the caches'
         with pytest.raises(ValueError, match="caches: expected"):
             backward(np.ones((4, 5, 3)), caches[0])
     parameters, x, a0 = _problem("rnn")

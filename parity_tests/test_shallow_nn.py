@@ -21,6 +21,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from torch import nn
 
+from parity_tests._arrays import assert_array_equal
 from parity_tests._tolerances import steps_of_layers, tolerance
 from dl_parity.engine import FullBatch
 from dl_parity.models.mlp import MLP
@@ -210,3 +211,45 @@ def test_sensitivity_bound_catches_a_wrong_learning_rate(device, parity, draw):
     with pytest.raises(AssertionError):     # not recorded: this failure is the expected one
         check_training(UNRECORDED, parameters, X, Y, learning_rate, device,
                        torch_learning_rate=learning_rate * (1 + 1e-6))
+
+
+# ------------------------------------------------------------------ issue 15, item 16: nn_model
+def _seeded_init(n_x, n_h, n_y):
+    """The course's nn_model start, written out: np.random.seed(3), then W1 = randn(n_h, n_x)
+    * 0.01, b1 = 0, W2 = randn(n_y, n_h) * 0.01, b2 = 0 (W1 drawn first)."""
+    np.random.seed(3)
+    W1 = np.random.randn(n_h, n_x) * 0.01
+    W2 = np.random.randn(n_y, n_h) * 0.01
+    return {"W1": W1, "b1": np.zeros((n_h, 1)), "W2": W2, "b2": np.zeros((n_y, 1))}
+
+
+def test_nn_model_starts_from_seed_3():
+    """nn_model itself: seed 3 inside, n_h hidden units, the course's init; with no
+    iteration it returns exactly that start, whatever the global generator held before."""
+    rng = np.random.default_rng(16)
+    X, Y = rng.uniform(-1, 1, (2, 8)), (rng.uniform(size=(1, 8)) < 0.5).astype(np.float64)
+    np.random.seed(12345)
+    start = shallow_nn.nn_model(X, Y, 5, num_iterations=0)
+    expected = _seeded_init(2, 5, 1)
+    assert set(start) == set(expected)
+    for key, value in expected.items():
+        assert_array_equal(start[key], value)
+
+
+def test_nn_model_trains_at_1_2(device, parity, capsys):
+    """nn_model's wiring: num_iterations steps of gradient descent at the course's lr 1.2 from
+    the seeded start, the same parameters as the torch side trained alone in the engine
+    (nn.BCELoss, autograd, torch.optim.SGD(lr=1.2)) from that start; it prints the cost of
+    iteration 0 when asked."""
+    rng = np.random.default_rng(16)
+    X, Y = rng.uniform(-1, 1, (2, 8)), (rng.uniform(size=(1, 8)) < 0.5).astype(np.float64)
+    steps = 5
+    trained = shallow_nn.nn_model(X, Y, 5, num_iterations=steps, print_cost=True)
+    assert capsys.readouterr().out.startswith("Cost after iteration 0: ")
+    start = _seeded_init(2, 5, 1)
+    _, after_torch = torch_trajectory(MLP((2, 5, 1), "tanh", "sigmoid"), start, np.float64,
+                                      device, 1.2, FullBatch(X, Y, steps))
+    tol = tolerance_for(start, X, steps=steps)
+    for key in ("W1", "b1", "W2", "b2"):
+        parity.close(f"nn_model's {key} after {steps} steps", after_torch[-1][key], trained[key],
+                     **tol, formula="w3.training")

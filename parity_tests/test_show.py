@@ -21,7 +21,7 @@ def test_source_of_a_function_is_the_text_in_its_file():
     lines = _file_lines(src)
     code = src.code.splitlines()
     # the decorator that names its input check, then the course's function
-    assert code[:2] == ["@checked(_check_linear_backward)", "def linear_backward(dZ, cache):"]
+    assert code[:2] == ["@checked(check_linear_backward)", "def linear_backward(dZ, cache):"]
     assert lines[src.line - 1:src.line - 1 + len(code)] == code
 
 
@@ -61,7 +61,7 @@ def test_show_side_by_side_puts_both_columns_on_the_same_lines(capsys, monkeypat
     assert any("scratch.deep_nn.linear_backward" in ln and "torch_ref.train.train_step" in ln
                for ln in lines)
     # each column's first source line (the decorator naming the check, and train_step's def)
-    assert any("@checked(_check_linear_backward)" in ln and "def train_step" in ln for ln in lines)
+    assert any("@checked(check_linear_backward)" in ln and "def train_step" in ln for ln in lines)
 
 
 def test_show_by_function_name_names_the_other_entries(capsys):

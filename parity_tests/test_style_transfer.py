@@ -28,6 +28,7 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
+from parity_tests._arrays import assert_allclose, assert_array_equal
 from parity_tests._tolerances import ELEMENTWISE_OPS, tolerance
 from scratch import style_transfer as st_np
 from torch_ref import style_transfer as st_torch
@@ -113,7 +114,7 @@ def test_gram_matrix_parity(device, parity, data, dtype):
     A_abs = np.abs(A).astype(np.float64)
     tol = scaled(tolerance(dtype, n_H * n_W), np.max(A_abs @ A_abs.T))
     parity.close("gram_matrix", G_t, G, **tol, formula="c4.gram_matrix")
-    np.testing.assert_allclose(G, G.T, **tol)            # symmetric (to rounding: BLAS order)
+    assert_allclose(G, G.T, **tol)            # symmetric (to rounding: BLAS order)
 
 
 def test_gram_matrix_by_hand():
@@ -125,10 +126,10 @@ def test_gram_matrix_by_hand():
             for c in range(2):
                 a[0, h, w, c] = 10 * c + 2 * h + w
     A = st_np._unroll(a)
-    np.testing.assert_array_equal(A, [[0, 1, 2, 3], [10, 11, 12, 13]])
-    np.testing.assert_array_equal(st_np.gram_matrix(A), [[14, 74], [74, 534]])
+    assert_array_equal(A, [[0, 1, 2, 3], [10, 11, 12, 13]])
+    assert_array_equal(st_np.gram_matrix(A), [[14, 74], [74, 534]])
     wrong = a.reshape(2, 4)
-    np.testing.assert_array_equal(wrong, [[0, 10, 1, 11], [2, 12, 3, 13]])
+    assert_array_equal(wrong, [[0, 10, 1, 11], [2, 12, 3, 13]])
     assert not np.array_equal(st_np.gram_matrix(wrong), st_np.gram_matrix(A))
 
 
@@ -185,6 +186,28 @@ def test_style_cost_parity(device, parity, seed, n_layers, dtype):
                      **scaled(tolerance(dtype, n_H * n_W + n_C + ELEMENTWISE_OPS),
                               w * style_scales(a_S, a_G)[1]),
                      formula="c4.style_cost")
+
+
+def test_style_cost_takes_the_course_model_outputs():
+    """Issue 15, item 1: the course's compute_style_cost receives the model's outputs, the
+    style layers then the content layer, and drops the last (``a_S = style_image_output[:-1]``).
+    Given one activation more than STYLE_LAYERS, the cost and its gradient are those of the
+    style layers alone."""
+    rng = np.random.default_rng(7)
+    shapes = [(1, 4, 4, 3), (1, 3, 3, 5), (1, 2, 2, 6)]
+    style = [rng.standard_normal(s) for s in shapes]
+    generated = [rng.standard_normal(s) for s in shapes]
+    content_S, content_G = rng.standard_normal((1, 2, 2, 4)), rng.standard_normal((1, 2, 2, 4))
+    layers = STYLE_LAYERS[:3]
+    J = st_np.compute_style_cost(style, generated, layers)
+    assert st_np.compute_style_cost(style + [content_S], generated + [content_G], layers) == J
+    grads = st_np.compute_style_cost_backward(style + [content_S], generated + [content_G],
+                                              layers)
+    assert len(grads) == 3
+    for g, expected in zip(grads, st_np.compute_style_cost_backward(style, generated, layers)):
+        assert_array_equal(g, expected)
+    with raises("one style and one generated", "(3)", "5 style"):
+        st_np.compute_style_cost(style + [content_S] * 2, generated + [content_G] * 2, layers)
 
 
 # ============================================================================ total cost

@@ -1,7 +1,10 @@
-"""Input checks shared by the scratch modules.
+"""Input checks shared by the scratch modules, and the ``@checked`` decorator.
 
 Every check raises ``ValueError`` with what was expected and what was given, so a
-user's mistake never turns into a silent wrong answer or a broadcasting surprise.
+user's mistake never turns into a silent wrong answer or a broadcasting surprise. Each
+formula module ``scratch/<name>.py`` keeps its own checks in ``scratch/_validate_<name>.py``
+(``scratch/_validate_c2w1.py``: those course 2, week 1's three modules share), one
+``check_<function>`` per checked function, named in its ``@checked(...)`` line.
 """
 from __future__ import annotations
 
@@ -14,13 +17,17 @@ import numpy as np
 def checked(check):
     """Decorator: the function's body is the course's formula; ``check`` guards it.
 
+    The one input-check style of ``scratch``: a module's public function holds the course's
+    lines, and its check lives in a private ``_validate*`` module, named in the decorator.
     ``check`` receives the call's arguments (bound to the function's signature, defaults
-    applied), raises ValueError for bad input and returns the arguments to use (a tuple,
-    in the signature's order, e.g. arrays converted) or None to keep them. The decorated
-    function's ``unchecked`` attribute is the body alone, for loops whose inputs were
-    checked once before them. So a student reads the formula first::
+    applied), raises ValueError for bad input (saying what was expected and what was given)
+    and returns None to keep the arguments, or a tuple of the positional arguments to use
+    in the signature's order (e.g. arrays converted); keyword-only arguments pass unchanged.
+    The decorated function's ``unchecked`` attribute is the body alone, for loops whose
+    inputs were checked once before them; ``check`` is kept as an attribute too. So a
+    student reads the formula first::
 
-        @checked(_check_linear_forward)
+        @checked(check_linear_forward)          # from scratch/_validate_deep_nn.py
         def linear_forward(A, W, b):
             Z = np.dot(W, A) + b
             return Z, (A, W, b)
@@ -33,8 +40,11 @@ def checked(check):
             bound = signature.bind(*args, **kwargs)
             bound.apply_defaults()
             new = check(*bound.args, **bound.kwargs)
-            return f(*new) if new is not None else f(*bound.args, **bound.kwargs)
+            if new is None:
+                return f(*bound.args, **bound.kwargs)
+            return f(*new, **bound.kwargs)
         with_check.unchecked = f
+        with_check.check = check
         return with_check
     return decorate
 
@@ -99,8 +109,10 @@ def check_column(name: str, a, n: int) -> np.ndarray:
     return arr
 
 
-def check_parameters(parameters, L: int | None = None) -> int:
-    """Check a course parameter dict W1, b1, ..., WL, bL: keys present, shapes chain.
+def check_layers(parameters, L: int | None = None) -> int:
+    """Check a course parameter dict layer by layer: W1, b1, ..., WL, bL present, each W[l]
+    2-D and each b[l] (n[l], 1) with n[l] = W[l]'s rows. The layers need not chain: what a
+    per-layer update (gradient descent, momentum, Adam) or a flattening needs, and no more.
 
     Returns L, the number of layers.
     """
@@ -127,12 +139,24 @@ def check_parameters(parameters, L: int | None = None) -> int:
         if b.shape != (W.shape[0], 1):
             raise ValueError(f"parameters: b{l} must have shape ({W.shape[0]}, 1) to match "
                              f"W{l} {W.shape}, got {_describe(b)}")
-        if l > 1:
-            prev = np.asarray(parameters[f"W{l - 1}"]).shape[0]
-            if W.shape[1] != prev:
-                raise ValueError(f"parameters: shapes don't chain: W{l} is {W.shape}, so it "
-                                 f"expects n[{l - 1}] = {W.shape[1]} inputs, but W{l - 1} "
-                                 f"{np.asarray(parameters[f'W{l - 1}']).shape} gives {prev}")
+    return L
+
+
+def check_parameters(parameters, L: int | None = None) -> int:
+    """Check a course parameter dict W1, b1, ..., WL, bL of ONE network: keys present,
+    each layer as :func:`check_layers` says, and the shapes chain (W[l] takes n[l-1] =
+    W[l-1]'s rows as inputs), which a forward pass needs.
+
+    Returns L, the number of layers.
+    """
+    L = check_layers(parameters, L)
+    for l in range(2, L + 1):
+        W = np.asarray(parameters[f"W{l}"])
+        prev = np.asarray(parameters[f"W{l - 1}"]).shape[0]
+        if W.shape[1] != prev:
+            raise ValueError(f"parameters: shapes don't chain: W{l} is {W.shape}, so it "
+                             f"expects n[{l - 1}] = {W.shape[1]} inputs, but W{l - 1} "
+                             f"{np.asarray(parameters[f'W{l - 1}']).shape} gives {prev}")
     return L
 
 

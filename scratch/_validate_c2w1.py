@@ -44,6 +44,21 @@ def check_three_layers(parameters) -> None:
                          f"LINEAR-RELU-LINEAR-RELU-LINEAR-SIGMOID, got {sorted(parameters)}")
 
 
+def check_weights(parameters) -> None:
+    """W1, W2, W3 present, each a 2-D array: what the L2 term sum W1^2 + sum W2^2 + sum W3^2
+    reads (the biases and the chaining play no part in it)."""
+    if not isinstance(parameters, dict):
+        raise ValueError(f"parameters: expected a dict with keys W1, W2, W3, got "
+                         f"{type(parameters).__name__}")
+    for key in ("W1", "W2", "W3"):
+        if key not in parameters:
+            raise ValueError(f"parameters: missing key {key!r}; the L2 term needs W1, W2, W3, "
+                             f"got {sorted(parameters)}")
+        W = np.asarray(parameters[key])
+        if W.ndim != 2 or not np.issubdtype(W.dtype, np.number):
+            raise ValueError(f"parameters: {key} must be a 2-D numeric array, got {_describe(W)}")
+
+
 def check_X_parameters(X, parameters) -> None:
     """X (n_x, m) finite, and a three-layer dict whose W1 takes n_x inputs."""
     check_three_layers(parameters)

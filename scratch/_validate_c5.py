@@ -426,8 +426,8 @@ def check_conv1d_backward(dZ, cache):
 
 # ----------------------------------------------------------------------------- transformer
 def _attention_checks():
-    from . import attention
-    return attention
+    from . import _validate_attention
+    return _validate_attention
 
 
 def _decoder_keys():

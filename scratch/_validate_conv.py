@@ -159,3 +159,38 @@ def check_shape2(shape):
             or not all(_is_int(n) and n >= 1 for n in shape)):
         raise ValueError(f"shape: expected a tuple (n_H, n_W) of two positive integers, "
                          f"got {shape!r}")
+
+
+# ----------------------------------------------------------------------------- for @checked (scratch.conv)
+# One check per function of scratch.conv, for the ``@checked`` decorator of scratch._validate:
+# each returns None or the call's arguments to use (the checks above return parts of them).
+def check_zero_pad(X, pad):
+    check_pad(pad)
+
+
+def check_conv_single_step(a_slice_prev, W, b):
+    check_single_step(a_slice_prev, W, b)
+
+
+def check_conv_forward(A_prev, W, b, hparameters):
+    return (*check_conv(A_prev, W, b, hparameters), hparameters)
+
+
+def check_pool_forward(A_prev, hparameters, mode):
+    return check_pool(A_prev, hparameters, mode), hparameters, mode
+
+
+def check_conv_backward_call(dZ, cache):
+    return check_conv_backward(dZ, cache), cache
+
+
+def check_create_mask_from_window(x):
+    check_window(x)
+
+
+def check_distribute_value(dz, shape):
+    check_shape2(shape)
+
+
+def check_pool_backward_call(dA, cache, mode):
+    return check_pool_backward(dA, cache, mode), cache, mode

@@ -14,16 +14,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import check_same_shape
+from ._validate import checked
+from ._validate_activations import (
+    check_backward,
+    check_leaky_relu,
+    check_leaky_relu_backward,
+    check_Z,
+)
 
 
-def _as_float(Z) -> np.ndarray:
-    Z = np.asarray(Z)
-    if not np.issubdtype(Z.dtype, np.floating):
-        Z = Z.astype(np.float64)
-    return Z
-
-
+@checked(check_Z)
 def sigmoid_value(Z) -> np.ndarray:
     """sigma(z) = 1 / (1 + e^{-z}), computed without overflow for any finite z.
 
@@ -32,11 +32,11 @@ def sigmoid_value(Z) -> np.ndarray:
     never exponentiates a large positive number, so |z| = 1e3 neither overflows
     nor warns.
     """
-    Z = _as_float(Z)
     e = np.exp(-np.abs(Z))
     return np.where(Z >= 0, 1 / (1 + e), e / (1 + e))
 
 
+@checked(check_Z)
 def sigmoid(Z):
     """A = sigma(Z) = 1 / (1 + e^{-Z}).
 
@@ -45,10 +45,10 @@ def sigmoid(Z):
     Returns:
         (A, cache): A like Z; cache = Z.
     """
-    Z = _as_float(Z)
-    return sigmoid_value(Z), Z
+    return sigmoid_value.unchecked(Z), Z
 
 
+@checked(check_backward)
 def sigmoid_backward(dA, cache):
     """dZ = dA * g'(Z), with g'(Z) = sigma(Z) (1 - sigma(Z)).
 
@@ -59,64 +59,60 @@ def sigmoid_backward(dA, cache):
         dZ, like Z.
     """
     Z = cache
-    check_same_shape("dA", dA, "Z (cache)", Z)
-    s = sigmoid_value(Z)
+    s = sigmoid_value.unchecked(Z)
     return dA * s * (1 - s)
 
 
+@checked(check_Z)
 def tanh(Z):
     """A = tanh(Z) = (e^Z - e^{-Z}) / (e^Z + e^{-Z}).
 
     Returns (A, cache) with cache = Z.
     """
-    Z = _as_float(Z)
     return np.tanh(Z), Z
 
 
+@checked(check_backward)
 def tanh_backward(dA, cache):
     """dZ = dA * (1 - tanh(Z)^2)."""
     Z = cache
-    check_same_shape("dA", dA, "Z (cache)", Z)
     A = np.tanh(Z)
     return dA * (1 - A ** 2)
 
 
+@checked(check_Z)
 def relu(Z):
     """A = max(0, Z). Returns (A, cache) with cache = Z."""
-    Z = _as_float(Z)
     return np.maximum(Z, 0), Z
 
 
+@checked(check_backward)
 def relu_backward(dA, cache):
     """dZ = dA * g'(Z), with g'(z) = 1 if z > 0 else 0 (0 at z = 0).
 
     Equivalently: dZ = dA, then dZ[Z <= 0] = 0 (the course's form).
     """
     Z = cache
-    check_same_shape("dA", dA, "Z (cache)", Z)
     dZ = np.array(dA, copy=True)
     dZ[Z <= 0] = 0
     return dZ
 
 
+@checked(check_leaky_relu)
 def leaky_relu(Z, negative_slope: float = 0.01):
     """A = max(slope * Z, Z) for 0 <= slope < 1 (default slope 0.01).
 
     Returns (A, cache) with cache = (Z, negative_slope), so the backward pass uses
     the slope of the forward pass.
     """
-    if not 0 <= negative_slope < 1:
-        raise ValueError(f"leaky_relu: expected 0 <= negative_slope < 1, got {negative_slope!r}")
-    Z = _as_float(Z)
     A = np.where(Z > 0, Z, Z * Z.dtype.type(negative_slope))
     return A, (Z, negative_slope)
 
 
+@checked(check_leaky_relu_backward)
 def leaky_relu_backward(dA, cache):
     """dZ = dA * g'(Z), with g'(z) = 1 if z > 0 else slope (slope at z = 0)."""
     Z, negative_slope = cache
-    check_same_shape("dA", dA, "Z (cache)", Z)
-    dA = np.asarray(dA)
     return np.where(Z > 0, dA, dA * dA.dtype.type(negative_slope))
 
 

@@ -35,11 +35,29 @@ Where this differs from the course's Keras code:
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 
-from ._validate import _describe
+from ._validate import checked
+from ._validate_attention import (  # noqa: F401  (the key lists: re-exported)
+    ENCODER_LAYER_KEYS,
+    FFN_KEYS,
+    MHA_KEYS,
+    check_create_look_ahead_mask,
+    check_create_padding_mask,
+    check_encoder_layer_backward,
+    check_encoder_layer_forward,
+    check_ffn_backward,
+    check_ffn_forward,
+    check_get_angles,
+    check_layer_norm_backward,
+    check_layer_norm_forward,
+    check_multi_head_attention_backward,
+    check_multi_head_attention_forward,
+    check_positional_encoding,
+    check_scaled_dot_product_attention,
+    check_scaled_dot_product_attention_backward,
+)
 
 #: what the course adds to a masked score: (1 - mask) * -1e9
 MASK_VALUE = -1e9
@@ -47,162 +65,6 @@ MASK_VALUE = -1e9
 COURSE_LAYER_NORM_EPS = 1e-6
 #: ``nn.LayerNorm``'s default epsilon
 TORCH_LAYER_NORM_EPS = 1e-5
-
-MHA_KEYS = ("Wq", "bq", "Wk", "bk", "Wv", "bv", "Wo", "bo")
-FFN_KEYS = ("W1", "b1", "W2", "b2")
-ENCODER_LAYER_KEYS = MHA_KEYS + FFN_KEYS + ("gamma1", "beta1", "gamma2", "beta2")
-
-
-# ----------------------------------------------------------------------------- input checks
-def _check_positive_int(name, value):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{name}: expected a positive integer, got {value!r}")
-    return int(value)
-
-
-def _check_array(name, a, min_ndim=1):
-    arr = np.asarray(a)
-    if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_):
-        raise ValueError(f"{name}: expected a numeric array, got dtype {arr.dtype}")
-    if arr.ndim < min_ndim:
-        raise ValueError(f"{name}: expected an array of rank >= {min_ndim}, got {_describe(arr)}")
-    if 0 in arr.shape:
-        raise ValueError(f"{name}: expected no empty axis (sequences of length >= 1), "
-                         f"got {_describe(arr)}")
-    return arr
-
-
-def _check_mask(mask, scores_shape, dtype):
-    """A course mask (1 = attend, 0 = masked) broadcastable to the scores (..., n_q, n_k)."""
-    if mask is None:
-        return None
-    mask = np.asarray(mask)
-    n_q, n_k = scores_shape[-2:]
-    target = "(" + ", ".join(map(str, scores_shape)) + ")"
-    if mask.ndim < 2 or mask.shape[-2] not in (1, n_q) or mask.shape[-1] not in (1, n_k):
-        raise ValueError(f"mask: expected a shape broadcastable to the scores {target} "
-                         f"(..., n_q, n_k), e.g. (m, 1, n_k) or (1, n_q, n_k); got {_describe(mask)}")
-    try:
-        np.broadcast_shapes(mask.shape, tuple(scores_shape))
-    except ValueError:
-        raise ValueError(f"mask: expected a shape broadcastable to the scores {target}, "
-                         f"got {_describe(mask)}") from None
-    if not np.isin(mask, (0, 1)).all():
-        raise ValueError("mask: expected the course's convention, 1 = attend and 0 = masked "
-                         f"(values 0 or 1), got values {np.unique(mask)[:5]}")
-    return mask.astype(dtype)
-
-
-def _check_attention(q, k, v, mask):
-    q = _check_array("q", q, min_ndim=2)
-    k = _check_array("k", k, min_ndim=2)
-    v = _check_array("v", v, min_ndim=2)
-    if q.shape[-1] != k.shape[-1]:
-        raise ValueError(f"q and k must have the same depth d_k (last axis): q {q.shape}, "
-                         f"k {k.shape}")
-    if k.shape[-2] != v.shape[-2]:
-        raise ValueError(f"k and v must have the same length n_k (second-last axis): "
-                         f"k {k.shape}, v {v.shape}")
-    try:
-        batch = np.broadcast_shapes(q.shape[:-2], k.shape[:-2], v.shape[:-2])
-    except ValueError:
-        raise ValueError(f"q, k, v: leading (batch) axes must broadcast, got q {q.shape}, "
-                         f"k {k.shape}, v {v.shape}") from None
-    dtype = np.result_type(q, k, v, np.float32)   # float32 stays float32, integers become float
-    q, k, v = q.astype(dtype, copy=False), k.astype(dtype, copy=False), v.astype(dtype, copy=False)
-    mask = _check_mask(mask, batch + (q.shape[-2], k.shape[-2]), dtype)
-    return q, k, v, mask
-
-
-def _check_weights(parameters, keys, shapes):
-    if not isinstance(parameters, dict):
-        raise ValueError(f"parameters: expected a dict with keys {', '.join(keys)}, got "
-                         f"{type(parameters).__name__}")
-    missing = [key for key in keys if key not in parameters]
-    if missing:
-        raise ValueError(f"parameters: missing {missing}; expected {', '.join(keys)}, got "
-                         f"{sorted(parameters)}")
-    for key in keys:
-        value = np.asarray(parameters[key])
-        if value.shape != shapes[key]:
-            raise ValueError(f"parameters: {key} must have shape {shapes[key]}, got {_describe(value)}")
-
-
-def _mha_shapes(d_model):
-    square, row = (d_model, d_model), (d_model,)
-    return {key: square if key.startswith("W") else row for key in MHA_KEYS}
-
-
-def _check_mha(q, k, v, parameters, num_heads, mask):
-    num_heads = _check_positive_int("num_heads", num_heads)
-    for name, a in (("q", q), ("k", k), ("v", v)):
-        a = np.asarray(a)
-        if a.ndim != 3:
-            raise ValueError(f"{name}: expected (m, n, d_model), got {_describe(a)}")
-    q, k, v = np.asarray(q), np.asarray(k), np.asarray(v)
-    d_model = q.shape[-1]
-    if d_model % num_heads:
-        raise ValueError(f"d_model must be divisible by num_heads (depth = d_model / num_heads), "
-                         f"got d_model = {d_model}, num_heads = {num_heads}")
-    if k.shape[-1] != d_model or v.shape[-1] != d_model:
-        raise ValueError(f"q, k, v must have the same d_model (last axis): q {q.shape}, "
-                         f"k {k.shape}, v {v.shape}")
-    if not q.shape[0] == k.shape[0] == v.shape[0]:
-        raise ValueError(f"q, k, v must hold the same number of examples m: q {q.shape}, "
-                         f"k {k.shape}, v {v.shape}")
-    _check_weights(parameters, MHA_KEYS, _mha_shapes(d_model))
-    q, k, v, _ = _check_attention(q, k, v, None)
-    m, n_q, n_k = q.shape[0], q.shape[1], k.shape[1]
-    if mask is not None and np.ndim(mask) > 3:
-        raise ValueError(f"mask: expected a shape broadcastable to (m, n_q, n_k) = "
-                         f"{(m, n_q, n_k)}, got {_describe(mask)}")
-    mask = _check_mask(mask, (m, n_q, n_k), q.dtype)
-    if mask is not None:                       # rank 3, (m or 1, n_q or 1, n_k or 1)
-        mask = mask.reshape((1,) * (3 - mask.ndim) + mask.shape)
-    return q, k, v, mask, num_heads
-
-
-def _check_layer_norm(x, gamma, beta, eps):
-    x = _check_array("x", x)
-    d = x.shape[-1]
-    for name, a in (("gamma", gamma), ("beta", beta)):
-        if np.shape(a) != (d,):
-            raise ValueError(f"{name}: expected shape ({d},) (the last axis of x {x.shape}), "
-                             f"got {_describe(a)}")
-    if not (isinstance(eps, numbers.Real) and eps >= 0):
-        raise ValueError(f"eps: expected a non-negative number (1e-6 the course's, 1e-5 "
-                         f"PyTorch's), got {eps!r}")
-    return x
-
-
-def _check_ffn(x, parameters):
-    x = _check_array("x", x)
-    if not isinstance(parameters, dict) or not all(key in parameters for key in FFN_KEYS):
-        got = sorted(parameters) if isinstance(parameters, dict) else type(parameters).__name__
-        raise ValueError(f"parameters: expected a dict with keys {', '.join(FFN_KEYS)}, got {got}")
-    d_model, dff = x.shape[-1], np.shape(parameters["W1"])[-1]
-    _check_weights(parameters, FFN_KEYS, {"W1": (d_model, dff), "b1": (dff,),
-                                          "W2": (dff, d_model), "b2": (d_model,)})
-    return x
-
-
-def _check_encoder_layer(x, parameters, num_heads, mask, eps):
-    x, _, _, mask, num_heads = _check_mha(x, x, x, parameters, num_heads, mask)
-    _check_ffn(x, parameters)
-    for gamma, beta in (("gamma1", "beta1"), ("gamma2", "beta2")):
-        if gamma not in parameters or beta not in parameters:
-            raise ValueError(f"parameters: missing {gamma!r} or {beta!r}; expected "
-                             f"{', '.join(ENCODER_LAYER_KEYS)}, got {sorted(parameters)}")
-        _check_layer_norm(x, parameters[gamma], parameters[beta], eps)
-    return x, mask, num_heads
-
-
-def _check_upstream(name, d_out, shape):
-    d_out = np.asarray(d_out)
-    if d_out.shape != tuple(shape):
-        raise ValueError(f"{name}: expected the shape of the forward output {tuple(shape)}, "
-                         f"got {_describe(d_out)}")
-    return d_out
 
 
 # ----------------------------------------------------------------------------- small pieces
@@ -237,6 +99,7 @@ def _merge_heads(x):
 
 
 # ----------------------------------------------------------------------------- positional encoding
+@checked(check_get_angles)
 def get_angles(pos, k, d):
     """angle(pos, k) = pos / 10000^(2 i / d), with i = k // 2.
 
@@ -246,12 +109,12 @@ def get_angles(pos, k, d):
     Returns:
         the angles, pos and k broadcast together (positions, d), float64.
     """
-    d = _check_positive_int("d", d)
     i = np.asarray(k) // 2
     angles = np.asarray(pos) / np.power(10000, 2 * i / d)
     return angles
 
 
+@checked(check_positional_encoding)
 def positional_encoding(positions, d, dtype=np.float32):
     """PE(pos, 2i) = sin(pos / 10000^(2i/d)),  PE(pos, 2i+1) = cos(pos / 10000^(2i/d)).
 
@@ -262,9 +125,8 @@ def positional_encoding(positions, d, dtype=np.float32):
     Returns:
         pos_encoding (1, positions, d).
     """
-    positions = _check_positive_int("positions", positions)
-    d = _check_positive_int("d", d)
-    angle_rads = get_angles(np.arange(positions)[:, np.newaxis], np.arange(d)[np.newaxis, :], d)
+    angle_rads = get_angles.unchecked(np.arange(positions)[:, np.newaxis],
+                                      np.arange(d)[np.newaxis, :], d)
     angle_rads[:, 0::2] = np.sin(angle_rads[:, 0::2])
     angle_rads[:, 1::2] = np.cos(angle_rads[:, 1::2])
     pos_encoding = angle_rads[np.newaxis, ...]
@@ -272,6 +134,7 @@ def positional_encoding(positions, d, dtype=np.float32):
 
 
 # ----------------------------------------------------------------------------- masks
+@checked(check_create_padding_mask)
 def create_padding_mask(decoder_token_ids, dtype=np.float32):
     """mask = 1 - (seq == 0): 1 where a token is, 0 where the padding id 0 is.
 
@@ -280,25 +143,23 @@ def create_padding_mask(decoder_token_ids, dtype=np.float32):
     Returns:
         mask (m, 1, n), float32 as the course's: it broadcasts over the n_q queries.
     """
-    decoder_token_ids = _check_array("decoder_token_ids", decoder_token_ids, min_ndim=2)
-    if decoder_token_ids.ndim != 2:
-        raise ValueError(f"decoder_token_ids: expected (m, n), got {_describe(decoder_token_ids)}")
     seq = 1 - (decoder_token_ids == 0).astype(dtype)
     return seq[:, np.newaxis, :]
 
 
+@checked(check_create_look_ahead_mask)
 def create_look_ahead_mask(sequence_length, dtype=np.float32):
     """mask[i, j] = 1 if j <= i else 0: position i attends to positions 0..i only.
 
     Returns:
         mask (1, n, n), lower-triangular ones (float32 as the course's).
     """
-    sequence_length = _check_positive_int("sequence_length", sequence_length)
     mask = np.tril(np.ones((1, sequence_length, sequence_length), dtype=dtype))
     return mask
 
 
 # ----------------------------------------------------------------------------- attention
+@checked(check_scaled_dot_product_attention)
 def scaled_dot_product_attention(q, k, v, mask):
     """Attention(Q, K, V) = softmax(Q K^T / sqrt(d_k) + (1 - mask) * -1e9) V.
 
@@ -312,11 +173,6 @@ def scaled_dot_product_attention(q, k, v, mask):
         weights summing to 1. ``(q, k, v, attention_weights)`` is the cache that
         :func:`scaled_dot_product_attention_backward` takes.
     """
-    q, k, v, mask = _check_attention(q, k, v, mask)
-    return _attention_forward(q, k, v, mask)
-
-
-def _attention_forward(q, k, v, mask):
     matmul_qk = np.matmul(q, np.swapaxes(k, -1, -2))
     dk = k.shape[-1]
     scaled_attention_logits = matmul_qk / math.sqrt(dk)
@@ -327,6 +183,7 @@ def _attention_forward(q, k, v, mask):
     return output, attention_weights
 
 
+@checked(check_scaled_dot_product_attention_backward)
 def scaled_dot_product_attention_backward(d_output, cache):
     """Backward through output = softmax(S) V, S = Q K^T / sqrt(d_k) (+ the constant mask).
 
@@ -340,13 +197,6 @@ def scaled_dot_product_attention_backward(d_output, cache):
     Returns:
         (dq, dk, dv), shaped like q, k, v (summed over any axis the forward broadcast).
     """
-    q, k, v, attention_weights = cache
-    d_output = _check_upstream("d_output", d_output,
-                               attention_weights.shape[:-1] + (v.shape[-1],))
-    return _attention_backward(d_output, cache)
-
-
-def _attention_backward(d_output, cache):
     q, k, v, attention_weights = cache
     dk = k.shape[-1]
     # output = attention_weights v
@@ -363,6 +213,7 @@ def _attention_backward(d_output, cache):
 
 
 # ----------------------------------------------------------------------------- multi-head attention
+@checked(check_multi_head_attention_forward)
 def multi_head_attention_forward(q, k, v, parameters, num_heads, mask=None):
     """MHA(q, k, v) = concat(head_1, ..., head_h) Wo + bo,
     head_j = Attention(q Wq_j + bq_j, k Wk_j + bk_j, v Wv_j + bv_j).
@@ -382,23 +233,19 @@ def multi_head_attention_forward(q, k, v, parameters, num_heads, mask=None):
         (m, h, n_q, n_k); cache = (q, k, v, parameters, num_heads, attention cache
         (Q, K, V split into heads, weights), concat (m, n_q, d_model)).
     """
-    q, k, v, mask, num_heads = _check_mha(q, k, v, parameters, num_heads, mask)
-    return _mha_forward(q, k, v, parameters, num_heads, mask)
-
-
-def _mha_forward(q, k, v, parameters, num_heads, mask):
     Q = np.matmul(q, parameters["Wq"]) + parameters["bq"]
     K = np.matmul(k, parameters["Wk"]) + parameters["bk"]
     V = np.matmul(v, parameters["Wv"]) + parameters["bv"]
     Q, K, V = (_split_heads(a, num_heads) for a in (Q, K, V))
     head_mask = None if mask is None else mask[:, np.newaxis]      # the same mask for every head
-    attention, attention_weights = _attention_forward(Q, K, V, head_mask)
+    attention, attention_weights = scaled_dot_product_attention.unchecked(Q, K, V, head_mask)
     concat = _merge_heads(attention)
     output = np.matmul(concat, parameters["Wo"]) + parameters["bo"]
     cache = (q, k, v, parameters, num_heads, (Q, K, V, attention_weights), concat)
     return output, attention_weights, cache
 
 
+@checked(check_multi_head_attention_backward)
 def multi_head_attention_backward(d_output, cache):
     """Backward through MHA = concat(heads) Wo + bo and the three projections.
 
@@ -415,12 +262,6 @@ def multi_head_attention_backward(d_output, cache):
         self-attention dx = dq + dk + dv); grads {"dWq", "dbq", "dWk", "dbk", "dWv", "dbv",
         "dWo", "dbo"} shaped like the parameters.
     """
-    q = cache[0]
-    d_output = _check_upstream("d_output", d_output, q.shape)
-    return _mha_backward(d_output, cache)
-
-
-def _mha_backward(d_output, cache):
     q, k, v, parameters, num_heads, attention_cache, concat = cache
     grads = {}
     # output = concat Wo + bo
@@ -429,7 +270,8 @@ def _mha_backward(d_output, cache):
     d_concat = np.matmul(d_output, parameters["Wo"].T)
     # concat = merge_heads(attention);  attention = Attention(Q, K, V) per head
     d_attention = _split_heads(d_concat, num_heads)
-    dQ, dK, dV = (_merge_heads(g) for g in _attention_backward(d_attention, attention_cache))
+    dQ, dK, dV = (_merge_heads(g) for g in scaled_dot_product_attention_backward.unchecked(
+        d_attention, attention_cache))
     # Q = q Wq + bq, K = k Wk + bk, V = v Wv + bv
     for name, x, dX in (("q", q, dQ), ("k", k, dK), ("v", v, dV)):
         grads[f"dW{name}"] = _sum_over_positions(x, dX)
@@ -441,6 +283,7 @@ def _mha_backward(d_output, cache):
 
 
 # ----------------------------------------------------------------------------- layer normalisation
+@checked(check_layer_norm_forward)
 def layer_norm_forward(x, gamma, beta, eps=COURSE_LAYER_NORM_EPS):
     """LN(x) = gamma * (x - mu) / sqrt(sigma^2 + eps) + beta, mu and sigma^2 (biased) over
     the last axis of each position.
@@ -453,11 +296,6 @@ def layer_norm_forward(x, gamma, beta, eps=COURSE_LAYER_NORM_EPS):
         (out, cache): out like x; cache = (x_hat, gamma, inv_std), x_hat = (x - mu) * inv_std,
         inv_std = 1 / sqrt(sigma^2 + eps) (..., 1).
     """
-    x = _check_layer_norm(x, gamma, beta, eps)
-    return _layer_norm_forward(x, gamma, beta, eps)
-
-
-def _layer_norm_forward(x, gamma, beta, eps):
     mu = np.mean(x, axis=-1, keepdims=True)
     var = np.mean((x - mu) ** 2, axis=-1, keepdims=True)
     inv_std = 1 / np.sqrt(var + eps)
@@ -466,6 +304,7 @@ def _layer_norm_forward(x, gamma, beta, eps):
     return out, (x_hat, gamma, inv_std)
 
 
+@checked(check_layer_norm_backward)
 def layer_norm_backward(d_out, cache):
     """Backward through LN, each position's d features together (N = d):
 
@@ -476,11 +315,6 @@ def layer_norm_backward(d_out, cache):
     Returns:
         (dx, dgamma, dbeta): like x, (d,), (d,).
     """
-    d_out = _check_upstream("d_out", d_out, cache[0].shape)
-    return _layer_norm_backward(d_out, cache)
-
-
-def _layer_norm_backward(d_out, cache):
     x_hat, gamma, inv_std = cache
     N = x_hat.shape[-1]
     # out = gamma * x_hat + beta
@@ -494,6 +328,7 @@ def _layer_norm_backward(d_out, cache):
 
 
 # ----------------------------------------------------------------------------- feed-forward
+@checked(check_ffn_forward)
 def ffn_forward(x, parameters):
     """FFN(x) = ReLU(x W1 + b1) W2 + b2, the same two layers at every position.
 
@@ -503,17 +338,13 @@ def ffn_forward(x, parameters):
     Returns:
         (out, cache): out like x; cache = (x, Z1, A1, parameters).
     """
-    x = _check_ffn(x, parameters)
-    return _ffn_forward(x, parameters)
-
-
-def _ffn_forward(x, parameters):
     Z1 = np.matmul(x, parameters["W1"]) + parameters["b1"]
     A1 = np.maximum(0, Z1)
     out = np.matmul(A1, parameters["W2"]) + parameters["b2"]
     return out, (x, Z1, A1, parameters)
 
 
+@checked(check_ffn_backward)
 def ffn_backward(d_out, cache):
     """dW2 = sum A1^T dout;  db2 = sum dout;  dA1 = dout W2^T;  dZ1 = dA1 * 1[Z1 > 0];
     dW1 = sum x^T dZ1;  db1 = sum dZ1;  dx = dZ1 W1^T   (sums over examples and positions;
@@ -522,11 +353,6 @@ def ffn_backward(d_out, cache):
     Returns:
         (dx, grads): dx like x; grads {"dW1", "db1", "dW2", "db2"}.
     """
-    d_out = _check_upstream("d_out", d_out, cache[0].shape)
-    return _ffn_backward(d_out, cache)
-
-
-def _ffn_backward(d_out, cache):
     x, Z1, A1, parameters = cache
     grads = {}
     grads["dW2"] = _sum_over_positions(A1, d_out)
@@ -540,6 +366,7 @@ def _ffn_backward(d_out, cache):
 
 
 # ----------------------------------------------------------------------------- encoder layer
+@checked(check_encoder_layer_forward)
 def encoder_layer_forward(x, parameters, num_heads, mask=None, eps=COURSE_LAYER_NORM_EPS):
     """One encoder layer, post-norm as the course's ``EncoderLayer`` (dropout 0):
 
@@ -554,20 +381,17 @@ def encoder_layer_forward(x, parameters, num_heads, mask=None, eps=COURSE_LAYER_
         (out, cache): out (m, n, d_model); cache = (MHA cache, LN1 cache, FFN cache,
         LN2 cache); the attention weights (m, h, n, n) are cache[0][5][3].
     """
-    x, mask, num_heads = _check_encoder_layer(x, parameters, num_heads, mask, eps)
-    return _encoder_layer_forward(x, parameters, num_heads, mask, eps)
-
-
-def _encoder_layer_forward(x, parameters, num_heads, mask, eps):
-    attn_output, _, mha_cache = _mha_forward(x, x, x, parameters, num_heads, mask)
-    x1, ln1_cache = _layer_norm_forward(x + attn_output, parameters["gamma1"],
-                                        parameters["beta1"], eps)
-    ffn_output, ffn_cache = _ffn_forward(x1, parameters)
-    out, ln2_cache = _layer_norm_forward(x1 + ffn_output, parameters["gamma2"],
-                                         parameters["beta2"], eps)
+    attn_output, _, mha_cache = multi_head_attention_forward.unchecked(x, x, x, parameters,
+                                                                       num_heads, mask)
+    x1, ln1_cache = layer_norm_forward.unchecked(x + attn_output, parameters["gamma1"],
+                                                 parameters["beta1"], eps)
+    ffn_output, ffn_cache = ffn_forward.unchecked(x1, parameters)
+    out, ln2_cache = layer_norm_forward.unchecked(x1 + ffn_output, parameters["gamma2"],
+                                                  parameters["beta2"], eps)
     return out, (mha_cache, ln1_cache, ffn_cache, ln2_cache)
 
 
+@checked(check_encoder_layer_backward)
 def encoder_layer_backward(d_out, cache):
     """Backward through the encoder layer, last line first:
 
@@ -579,21 +403,16 @@ def encoder_layer_backward(d_out, cache):
     Returns:
         (dx, grads): dx (m, n, d_model); grads with "d" + every parameter key.
     """
-    d_out = _check_upstream("d_out", d_out, cache[0][0].shape)
-    return _encoder_layer_backward(d_out, cache)
-
-
-def _encoder_layer_backward(d_out, cache):
     mha_cache, ln1_cache, ffn_cache, ln2_cache = cache
     # out = LN2(x1 + ffn_output)
-    d_skip2, dgamma2, dbeta2 = _layer_norm_backward(d_out, ln2_cache)
+    d_skip2, dgamma2, dbeta2 = layer_norm_backward.unchecked(d_out, ln2_cache)
     # ffn_output = FFN(x1); x1 also goes straight into the sum
-    dx1_ffn, ffn_grads = _ffn_backward(d_skip2, ffn_cache)
+    dx1_ffn, ffn_grads = ffn_backward.unchecked(d_skip2, ffn_cache)
     dx1 = d_skip2 + dx1_ffn
     # x1 = LN1(x + attn_output)
-    d_skip1, dgamma1, dbeta1 = _layer_norm_backward(dx1, ln1_cache)
+    d_skip1, dgamma1, dbeta1 = layer_norm_backward.unchecked(dx1, ln1_cache)
     # attn_output = MHA(x, x, x); x also goes straight into the sum
-    dq, dk, dv, mha_grads = _mha_backward(d_skip1, mha_cache)
+    dq, dk, dv, mha_grads = multi_head_attention_backward.unchecked(d_skip1, mha_cache)
     dx = d_skip1 + dq + dk + dv
     grads = {**mha_grads, **ffn_grads, "dgamma1": dgamma1, "dbeta1": dbeta1,
              "dgamma2": dgamma2, "dbeta2": dbeta2}

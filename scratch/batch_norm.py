@@ -39,58 +39,27 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import _describe, as_matrix, check_same_shape, check_X
+from ._validate import checked
+from ._validate_batch_norm import (  # noqa: F401  (OUTPUTS: re-exported)
+    OUTPUTS,
+    check_batchnorm_backward,
+    check_batchnorm_forward,
+    check_batchnorm_forward_test,
+    check_compute_cost_bn,
+    check_initialize_parameters_bn,
+    check_L_model_backward_bn,
+    check_L_model_forward_bn,
+    check_update_parameters_bn,
+    check_update_running_stats,
+    check_update_running_stats_bn,
+)
 from .activations import sigmoid_value
 from .cost import cross_entropy
-from .multiclass import _check_one_hot, _cost_multiclass, _softmax
-
-OUTPUTS = ("sigmoid", "softmax")
-
-
-# ----------------------------------------------------------------------------- checks
-def _check_bn(Z, gamma, beta, epsilon, training=True, running=None):
-    Z = as_matrix("Z", Z)
-    if not np.issubdtype(Z.dtype, np.floating):
-        Z = Z.astype(np.float64)
-    n, m = Z.shape
-    for name, a in (("gamma", gamma), ("beta", beta)):
-        if np.shape(a) != (n, 1):
-            raise ValueError(f"{name}: expected shape ({n}, 1) to match Z {Z.shape} "
-                             f"(one per unit), got {_describe(a)}")
-    if not (isinstance(epsilon, (float, int, np.floating)) and epsilon > 0):
-        raise ValueError(f"epsilon: expected a number > 0, got {epsilon!r}")
-    if training and m < 2:
-        raise ValueError(f"batch norm in training mode needs a batch of at least 2 examples: "
-                         f"the variance of one example is 0, so z_norm would be 0/sqrt(epsilon); "
-                         f"got Z {Z.shape} (m = {m}). Use test mode (running statistics) for "
-                         f"one example")
-    if running is not None:
-        _check_running(*running, n)
-    return Z
-
-
-def _check_running(running_mean, running_var, n):
-    for name, a in (("running_mean", running_mean), ("running_var", running_var)):
-        if np.shape(a) != (n, 1):
-            raise ValueError(f"{name}: expected shape ({n}, 1), got {_describe(a)}")
-    if np.any(np.asarray(running_var) < 0):
-        raise ValueError("running_var: expected values >= 0 (a variance), got a negative one")
-
-
-def _check_running_update(running_mean, running_var, cache, beta):
-    _check_beta(beta)
-    if not isinstance(cache, tuple) or len(cache) != 8:
-        raise ValueError(f"cache: expected the 8-tuple from batchnorm_forward, got "
-                         f"{type(cache).__name__}")
-    _check_running(running_mean, running_var, cache[0].shape[0])
-
-
-def _check_beta(beta):
-    if not (isinstance(beta, (float, int, np.floating)) and 0 <= beta < 1):
-        raise ValueError(f"beta: expected the averaging weight in [0, 1), got {beta!r}")
+from .multiclass import compute_cost_multiclass, softmax
 
 
 # ----------------------------------------------------------------------------- one layer
+@checked(check_batchnorm_forward)
 def batchnorm_forward(Z, gamma, beta, epsilon=1e-5):
     """Batch norm in training mode, with the mini-batch's own mean and (biased) variance.
 
@@ -104,11 +73,6 @@ def batchnorm_forward(Z, gamma, beta, epsilon=1e-5):
         epsilon): every intermediate the step-by-step backward reverses, and mu, sigma2
         (n, 1) for the running statistics.
     """
-    Z = _check_bn(Z, gamma, beta, epsilon)
-    return _batchnorm_forward(Z, gamma, beta, epsilon)
-
-
-def _batchnorm_forward(Z, gamma, beta, epsilon):
     m = Z.shape[1]
     mu = 1 / m * np.sum(Z, axis=1, keepdims=True)             # step 1: mean
     Zmu = Z - mu                                               # step 2: centre
@@ -122,14 +86,7 @@ def _batchnorm_forward(Z, gamma, beta, epsilon):
     return Z_tilde, cache
 
 
-def _check_backward(dZ_tilde, cache):
-    if not isinstance(cache, tuple) or len(cache) != 8:
-        raise ValueError(f"cache: expected the 8-tuple from batchnorm_forward, got "
-                         f"{type(cache).__name__}")
-    check_same_shape("dZ_tilde", dZ_tilde, "Z_norm (cache)", cache[0])
-    return np.asarray(dZ_tilde)
-
-
+@checked(check_batchnorm_backward)
 def batchnorm_backward(dZ_tilde, cache):
     """Backward pass of :func:`batchnorm_forward`, step by step (each step reverses one
     forward line, last first, as CS231n's ``batchnorm_backward``).
@@ -139,7 +96,6 @@ def batchnorm_backward(dZ_tilde, cache):
     Returns:
         (dZ (n, m), dgamma (n, 1), dbeta (n, 1)).
     """
-    dZ_tilde = _check_backward(dZ_tilde, cache)
     Z_norm, gamma, Zmu, ivar, sqrtvar, mu, sigma2, epsilon = cache
     m = Z_norm.shape[1]
 
@@ -167,6 +123,7 @@ def batchnorm_backward(dZ_tilde, cache):
     return dZ, dgamma, dbeta
 
 
+@checked(check_batchnorm_backward)
 def batchnorm_backward_compact(dZ_tilde, cache):
     """The same gradients as :func:`batchnorm_backward`, simplified on paper:
 
@@ -175,11 +132,6 @@ def batchnorm_backward_compact(dZ_tilde, cache):
 
     (the mean's and the variance's paths fold into the two sums). Same args and returns.
     """
-    dZ_tilde = _check_backward(dZ_tilde, cache)
-    return _batchnorm_backward_compact(dZ_tilde, cache)
-
-
-def _batchnorm_backward_compact(dZ_tilde, cache):
     Z_norm, gamma, Zmu, ivar, sqrtvar, mu, sigma2, epsilon = cache
     m = Z_norm.shape[1]
     dbeta = np.sum(dZ_tilde, axis=1, keepdims=True)
@@ -188,6 +140,7 @@ def _batchnorm_backward_compact(dZ_tilde, cache):
     return dZ, dgamma, dbeta
 
 
+@checked(check_update_running_stats)
 def update_running_stats(running_mean, running_var, cache, beta=0.9, unbiased=False):
     """The exponentially weighted averages used at test time (week 2's EWA, weight beta).
 
@@ -204,11 +157,6 @@ def update_running_stats(running_mean, running_var, cache, beta=0.9, unbiased=Fa
     Returns:
         (running_mean, running_var), new arrays (n, 1).
     """
-    _check_running_update(running_mean, running_var, cache, beta)
-    return _update_running_stats(running_mean, running_var, cache, beta, unbiased)
-
-
-def _update_running_stats(running_mean, running_var, cache, beta, unbiased):
     Z_norm, gamma, Zmu, ivar, sqrtvar, mu, sigma2, epsilon = cache
     m = Z_norm.shape[1]
     batch_var = m / (m - 1) * sigma2 if unbiased else sigma2
@@ -217,6 +165,7 @@ def _update_running_stats(running_mean, running_var, cache, beta, unbiased):
     return running_mean, running_var
 
 
+@checked(check_batchnorm_forward_test)
 def batchnorm_forward_test(Z, gamma, beta, running_mean, running_var, epsilon=1e-5):
     """Batch norm in test mode: the running statistics instead of the batch's.
 
@@ -226,48 +175,12 @@ def batchnorm_forward_test(Z, gamma, beta, running_mean, running_var, epsilon=1e
     Args: Z (n, m); gamma, beta, running_mean, running_var (n, 1); epsilon > 0.
     Returns: Z_tilde (n, m).
     """
-    Z = _check_bn(Z, gamma, beta, epsilon, training=False, running=(running_mean, running_var))
-    return _batchnorm_forward_test(Z, gamma, beta, running_mean, running_var, epsilon)
-
-
-def _batchnorm_forward_test(Z, gamma, beta, running_mean, running_var, epsilon):
     Z_norm = (Z - running_mean) / np.sqrt(running_var + epsilon)
     return gamma * Z_norm + beta
 
 
 # ----------------------------------------------------------------------------- the network
-def _check_net(parameters):
-    """L from the dict {"W1", "gamma1", "beta1", "running_mean1", "running_var1", ..., "WL", "bL"}."""
-    if not isinstance(parameters, dict):
-        raise ValueError(f"parameters: expected a dict, got {type(parameters).__name__}")
-    L = max((int(k[1:]) for k in parameters if k[:1] == "W" and k[1:].isdigit()), default=0)
-    if L < 1:
-        raise ValueError(f"parameters: expected keys W1, gamma1, beta1, ..., WL, bL; got "
-                         f"{sorted(parameters)}")
-    n_prev = None
-    for l in range(1, L + 1):
-        keys = ["W", "b"] if l == L else ["W", "gamma", "beta", "running_mean", "running_var"]
-        for k in keys:
-            if f"{k}{l}" not in parameters:
-                raise ValueError(f"parameters: missing key '{k}{l}' (layer {l} of {L}); got "
-                                 f"{sorted(parameters)}")
-        W = np.asarray(parameters[f"W{l}"])
-        if W.ndim != 2 or (n_prev is not None and W.shape[1] != n_prev):
-            raise ValueError(f"parameters: W{l} must be 2-D with {n_prev} columns, got "
-                             f"{_describe(W)}")
-        for k in keys[1:]:
-            if np.shape(parameters[f"{k}{l}"]) != (W.shape[0], 1):
-                raise ValueError(f"parameters: {k}{l} must have shape ({W.shape[0]}, 1) to "
-                                 f"match W{l} {W.shape}, got {_describe(parameters[f'{k}{l}'])}")
-        n_prev = W.shape[0]
-    return L
-
-
-def _check_output(output):
-    if output not in OUTPUTS:
-        raise ValueError(f"output: expected 'sigmoid' or 'softmax', got {output!r}")
-
-
+@checked(check_initialize_parameters_bn)
 def initialize_parameters_bn(layer_dims, seed=3):
     """``np.random.seed(seed)``; W[l] = randn(n[l], n[l-1]) * sqrt(2 / n[l-1]) for l = 1..L
     (He, drawn in that order); gamma[l] = 1, beta[l] = 0, running_mean[l] = 0,
@@ -275,11 +188,7 @@ def initialize_parameters_bn(layer_dims, seed=3):
 
     Returns the network's dict (see the module doc).
     """
-    dims = list(layer_dims)
-    if len(dims) < 2 or not all(isinstance(n, (int, np.integer)) and not isinstance(n, bool)
-                                and n >= 1 for n in dims):
-        raise ValueError(f"layer_dims: expected at least two positive integers, got "
-                         f"{layer_dims!r}")
+    dims = layer_dims
     np.random.seed(seed)
     L = len(dims) - 1
     parameters = {}
@@ -295,6 +204,7 @@ def initialize_parameters_bn(layer_dims, seed=3):
     return parameters
 
 
+@checked(check_L_model_forward_bn)
 def L_model_forward_bn(X, parameters, training=True, output="sigmoid", epsilon=1e-5, *,
                        keep_prob=1.0, masks=None):
     """(LINEAR (no bias) -> BN -> RELU [-> DROPOUT]) x (L-1) -> LINEAR -> SIGMOID (or softmax).
@@ -317,47 +227,9 @@ def L_model_forward_bn(X, parameters, training=True, output="sigmoid", epsilon=1
         (bn_cache None in test mode; with dropout, (A_prev, W, bn_cache, Z_tilde, D[l],
         keep_prob)) and (A_prev, W, b, Z[L]) for layer L.
     """
-    L, X, dropout = _check_forward_dropout_bn(X, parameters, training, output, keep_prob, masks)
-    return _L_model_forward_bn(X, parameters, L, training, output, epsilon, dropout)
-
-
-def _check_forward_dropout_bn(X, parameters, training, output, keep_prob, masks):
-    L, X = _check_forward_bn(X, parameters, training, output)
-    return L, X, _check_dropout_bn(parameters, L, X, training, keep_prob, masks)
-
-
-def _check_dropout_bn(parameters, L, X, training, keep_prob, masks):
-    """None (no dropout), or (keep_prob, [D1, ..., D{L-1}]) as booleans, checked."""
-    if isinstance(keep_prob, bool) or not isinstance(keep_prob, (int, float, np.floating)) \
-            or not 0 < keep_prob <= 1:
-        raise ValueError(f"keep_prob: expected a probability in (0, 1], got {keep_prob!r}")
-    if keep_prob == 1 or not training:
-        return None
-    if not isinstance(masks, dict):
-        raise ValueError(f"masks: expected {{'D1': (n[1], m), ...}} with keep_prob "
-                         f"{keep_prob} < 1, got {type(masks).__name__}")
-    Ds = []
-    for l in range(1, L):
-        want = (np.shape(parameters[f"W{l}"])[0], X.shape[1])
-        if np.shape(masks.get(f"D{l}")) != want:
-            raise ValueError(f"masks: expected D{l} of shape {want}, got "
-                             f"{'none' if f'D{l}' not in masks else np.shape(masks[f'D{l}'])}")
-        Ds.append(np.asarray(masks[f"D{l}"], dtype=bool))
-    return keep_prob, Ds
-
-
-def _check_forward_bn(X, parameters, training, output):
-    _check_output(output)
-    L = _check_net(parameters)
-    X = check_X(X, np.shape(parameters["W1"])[1])
-    if training and X.shape[1] < 2:
-        raise ValueError(f"batch norm in training mode needs a batch of at least 2 examples "
-                         f"(the variance of one example is 0), got X {X.shape}; use "
-                         f"training=False for one example")
-    return L, X
-
-
-def _L_model_forward_bn(X, parameters, L, training, output, epsilon, dropout=None):
+    L = len([k for k in parameters if k.startswith("W")])  # W1, ..., WL
+    dropout = None if keep_prob == 1 or not training else (
+        keep_prob, [np.asarray(masks[f"D{l}"], dtype=bool) for l in range(1, L)])
     caches = []
     A = X
     for l in range(1, L):
@@ -365,9 +237,9 @@ def _L_model_forward_bn(X, parameters, L, training, output, epsilon, dropout=Non
         gamma, beta = parameters[f"gamma{l}"], parameters[f"beta{l}"]
         Z = np.dot(W, A)
         if training:
-            Z_tilde, bn_cache = _batchnorm_forward(Z, gamma, beta, epsilon)
+            Z_tilde, bn_cache = batchnorm_forward.unchecked(Z, gamma, beta, epsilon)
         else:
-            Z_tilde, bn_cache = _batchnorm_forward_test(
+            Z_tilde, bn_cache = batchnorm_forward_test.unchecked(
                 Z, gamma, beta, parameters[f"running_mean{l}"], parameters[f"running_var{l}"],
                 epsilon), None
         A_prev = A
@@ -381,29 +253,21 @@ def _L_model_forward_bn(X, parameters, L, training, output, epsilon, dropout=Non
         caches.append((A_prev, W, bn_cache, Z_tilde, D, keep_prob))
     W, b = parameters[f"W{L}"], parameters[f"b{L}"]
     ZL = np.dot(W, A) + b
-    AL = _softmax(ZL) if output == "softmax" else sigmoid_value(ZL)
+    AL = softmax.unchecked(ZL)[0] if output == "softmax" else sigmoid_value(ZL)
     caches.append((A, W, b, ZL))
     return AL, caches
 
 
+@checked(check_compute_cost_bn)
 def compute_cost_bn(AL, Y, output="sigmoid"):
     """J = -(1/m) sum(Y log AL + (1 - Y) log(1 - AL)) (sigmoid) or -(1/m) sum(Y log AL)
     (softmax, Y one-hot (C, m)); logs clamped at -100. Returns a 0-d ndarray."""
-    AL, Y = _check_cost_bn(AL, Y, output)
     if output == "softmax":
-        return _cost_multiclass(AL, Y)
+        return compute_cost_multiclass.unchecked(AL, Y)
     return cross_entropy(AL, Y)
 
 
-def _check_cost_bn(AL, Y, output):
-    _check_output(output)
-    AL, Y = as_matrix("AL", AL), as_matrix("Y", Y)
-    check_same_shape("AL", AL, "Y", Y)
-    if output == "softmax":
-        _check_one_hot(Y, AL.shape[0])
-    return AL, Y
-
-
+@checked(check_L_model_backward_bn)
 def L_model_backward_bn(AL, Y, caches):
     """Backward pass of :func:`L_model_forward_bn` (training mode), true derivatives of J.
 
@@ -420,23 +284,6 @@ def L_model_backward_bn(AL, Y, caches):
     Returns:
         grads {"dW1", "dgamma1", "dbeta1", "dA0", ..., "dWL", "dbL"}.
     """
-    AL, Y = _check_backward_bn(AL, Y, caches)
-    return _L_model_backward_bn(AL, Y, caches)
-
-
-def _check_backward_bn(AL, Y, caches):
-    AL, Y = as_matrix("AL", AL), as_matrix("Y", Y)
-    check_same_shape("AL", AL, "Y", Y)
-    if not isinstance(caches, list) or not caches:
-        raise ValueError(f"caches: expected the list from L_model_forward_bn, got "
-                         f"{type(caches).__name__}")
-    if any(c[2] is None for c in caches[:-1]):
-        raise ValueError("caches: these come from test mode (training=False), which has no "
-                         "backward pass; run L_model_forward_bn with training=True")
-    return AL, Y
-
-
-def _L_model_backward_bn(AL, Y, caches):
     grads = {}
     L = len(caches)
     m = AL.shape[1]
@@ -453,60 +300,41 @@ def _L_model_backward_bn(AL, Y, caches):
             dA = dA * D
             dA = dA / keep_prob
         dZ_tilde = dA * (Z_tilde > 0)
-        dZ, grads[f"dgamma{l}"], grads[f"dbeta{l}"] = _batchnorm_backward_compact(dZ_tilde,
-                                                                                  bn_cache)
+        dZ, grads[f"dgamma{l}"], grads[f"dbeta{l}"] = batchnorm_backward_compact.unchecked(
+            dZ_tilde, bn_cache)
         grads[f"dW{l}"] = np.dot(dZ, A_prev.T)
         grads[f"dA{l - 1}"] = np.dot(W.T, dZ)
     return grads
 
 
+@checked(check_update_running_stats_bn)
 def update_running_stats_bn(parameters, caches, beta=0.9, unbiased=False):
     """:func:`update_running_stats` for every BN layer, from a training forward's caches.
 
     Returns a new dict (the other entries shared, unchanged).
     """
-    L = _check_running_update_bn(parameters, caches, beta)
+    L = len(caches)
     new = dict(parameters)
     for l in range(1, L):
-        new[f"running_mean{l}"], new[f"running_var{l}"] = _update_running_stats(
+        new[f"running_mean{l}"], new[f"running_var{l}"] = update_running_stats.unchecked(
             parameters[f"running_mean{l}"], parameters[f"running_var{l}"], caches[l - 1][2],
             beta, unbiased)
     return new
 
 
-def _check_running_update_bn(parameters, caches, beta):
-    _check_beta(beta)
-    L = _check_net(parameters)
-    if not isinstance(caches, list) or len(caches) != L or any(c[2] is None for c in caches[:-1]):
-        raise ValueError("caches: expected the list of a training-mode L_model_forward_bn on "
-                         "these parameters")
-    return L
-
-
+@checked(check_update_parameters_bn)
 def update_parameters_bn(parameters, grads, learning_rate):
     """Gradient descent on every trained entry: p := p - alpha dp for p in W[l], gamma[l],
     beta[l] (l < L), W[L], b[L]. The running statistics have no gradient and are copied.
 
     Returns a new dict.
     """
-    trained = _check_update_bn(parameters, grads, learning_rate)
+    L = len([k for k in parameters if k.startswith("W")])  # W1, ..., WL
+    trained = [f"W{l}" for l in range(1, L + 1)] + [f"{k}{l}" for l in range(1, L)
+                                                    for k in ("gamma", "beta")] + [f"b{L}"]
     new = dict(parameters)
     for key in trained:
         new[key] = parameters[key] - learning_rate * grads["d" + key]
     return new
 
 
-def _check_update_bn(parameters, grads, learning_rate):
-    """The trained keys W[l], gamma[l], beta[l], W[L], b[L], once grads and alpha are checked."""
-    L = _check_net(parameters)
-    if not (isinstance(learning_rate, (float, int, np.floating)) and learning_rate > 0):
-        raise ValueError(f"learning_rate: expected a number > 0, got {learning_rate!r}")
-    trained = [f"W{l}" for l in range(1, L + 1)] + [f"{k}{l}" for l in range(1, L)
-                                                    for k in ("gamma", "beta")] + [f"b{L}"]
-    if not isinstance(grads, dict):
-        raise ValueError(f"grads: expected a dict, got {type(grads).__name__}")
-    for key in trained:
-        if np.shape(grads.get("d" + key)) != np.shape(parameters[key]):
-            raise ValueError(f"grads: expected d{key} of shape {np.shape(parameters[key])}, got "
-                             f"{'none' if 'd' + key not in grads else _describe(grads['d' + key])}")
-    return trained

@@ -37,138 +37,42 @@ order, so that the published loss trace is reproduced to its printed six decimal
 from __future__ import annotations
 
 import copy
-import math
 from pathlib import Path
 
 import numpy as np
 
-#: the course's parameter and gradient keys, in the course's order
-PARAMETER_KEYS = ("Wax", "Waa", "Wya", "b", "by")
-GRADIENT_KEYS = ("dWaa", "dWax", "dWya", "db", "dby")
+from ._validate import checked
+from ._validate_char_rnn import (  # noqa: F401  (the key lists: re-exported, the course's names)
+    GRADIENT_KEYS,
+    PARAMETER_KEYS,
+    check_build_example,
+    check_clip,
+    check_initialize_parameters,
+    check_model,
+    check_optimize,
+    check_rnn_backward,
+    check_rnn_forward,
+    check_rnn_step_backward,
+    check_rnn_step_forward,
+    check_sample,
+    check_update_parameters,
+)
 
 #: the course's data file, shipped with the package (source and sha256: data/SOURCES.md)
 DINOS_PATH = Path(__file__).resolve().parent / "data" / "dinos" / "dinos.txt"
-
-
-# ----------------------------------------------------------------------------- input checks
-def _is_index(i) -> bool:
-    return isinstance(i, (int, np.integer)) and not isinstance(i, (bool, np.bool_))
-
-
-def _check_parameters(parameters) -> tuple[int, int, int]:
-    """{"Wax", "Waa", "Wya", "b", "by"} with chaining shapes; returns (n_x, n_a, n_y)."""
-    if not isinstance(parameters, dict):
-        raise ValueError(f"parameters: expected a dict with keys {', '.join(PARAMETER_KEYS)}, "
-                         f"got {type(parameters).__name__}")
-    missing = [k for k in PARAMETER_KEYS if k not in parameters]
-    if missing:
-        raise ValueError(f"parameters: missing key{'s' if len(missing) > 1 else ''} "
-                         f"{', '.join(repr(k) for k in missing)}; expected "
-                         f"{', '.join(PARAMETER_KEYS)}, got {sorted(parameters)}")
-    for k in PARAMETER_KEYS:
-        v = parameters[k]
-        if not isinstance(v, np.ndarray) or v.ndim != 2 or not np.issubdtype(v.dtype, np.floating):
-            raise ValueError(f"parameters: {k} must be a 2-D float ndarray, got "
-                             f"{type(v).__name__} {np.shape(v)} "
-                             f"{getattr(v, 'dtype', '')}".rstrip())
-    n_a, n_x = parameters["Wax"].shape
-    n_y = parameters["Wya"].shape[0]
-    expected = {"Wax": (n_a, n_x), "Waa": (n_a, n_a), "Wya": (n_y, n_a), "b": (n_a, 1),
-                "by": (n_y, 1)}
-    for k, shape in expected.items():
-        if parameters[k].shape != shape:
-            raise ValueError(f"parameters: {k} must have shape {shape} (n_x = {n_x}, n_a = {n_a}, "
-                             f"n_y = {n_y}, read off Wax and Wya), got {parameters[k].shape}")
-    return n_x, n_a, n_y
-
-
-def _check_gradients(gradients, keys=GRADIENT_KEYS) -> None:
-    if not isinstance(gradients, dict):
-        raise ValueError(f"gradients: expected a dict with keys {', '.join(keys)}, "
-                         f"got {type(gradients).__name__}")
-    missing = [k for k in keys if k not in gradients]
-    if missing:
-        raise ValueError(f"gradients: missing key{'s' if len(missing) > 1 else ''} "
-                         f"{', '.join(repr(k) for k in missing)}; expected {', '.join(keys)}, "
-                         f"got {sorted(gradients)}")
-
-
-def _check_number(name: str, value, positive: bool = True) -> None:
-    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
-    if not ok or not math.isfinite(value) or (positive and value <= 0):
-        raise ValueError(f"{name}: expected a finite {'positive ' if positive else ''}number, "
-                         f"got {value!r}")
-
-
-def _check_sequences(X, Y, n_x: int, n_y: int) -> None:
-    """X: indices in [0, n_x) or None (a zero input); Y: indices in [0, n_y); same length >= 1."""
-    for name, seq in (("X", X), ("Y", Y)):
-        if not isinstance(seq, (list, tuple)):
-            raise ValueError(f"{name}: expected a list of character indices, got "
-                             f"{type(seq).__name__}")
-    if len(X) == 0 or len(X) != len(Y):
-        raise ValueError(f"X and Y: expected two lists of the same length >= 1 (Y = X shifted "
-                         f"by one, then the newline index), got len(X) = {len(X)}, "
-                         f"len(Y) = {len(Y)}")
-    for t, i in enumerate(X):
-        if i is not None and not (_is_index(i) and 0 <= i < n_x):
-            raise ValueError(f"X[{t}]: expected None (a zero input) or an index in [0, {n_x}), "
-                             f"got {i!r}")
-    for t, i in enumerate(Y):
-        if not (_is_index(i) and 0 <= i < n_y):
-            raise ValueError(f"Y[{t}]: expected an index in [0, {n_y}), got {i!r}")
-
-
-def _check_hidden(name: str, a, n_a: int) -> None:
-    if not isinstance(a, np.ndarray) or a.shape != (n_a, 1):
-        raise ValueError(f"{name}: expected an ndarray of shape ({n_a}, 1), got "
-                         f"{type(a).__name__} {np.shape(a)}")
-
-
-def _check_column(name: str, v, n: int) -> None:
-    if not isinstance(v, np.ndarray) or v.shape != (n, 1):
-        raise ValueError(f"{name}: expected an ndarray of shape ({n}, 1), got "
-                         f"{type(v).__name__} {np.shape(v)}")
-
-
-def _check_cache(cache, T: int) -> None:
-    ok = (isinstance(cache, tuple) and len(cache) == 3 and all(isinstance(c, dict) for c in cache)
-          and all(t in cache[0] and t in cache[1] and t in cache[2] for t in range(T))
-          and -1 in cache[1])
-    if not ok:
-        raise ValueError(f"cache: expected (y_hat, a, x), the dicts rnn_forward returns for "
-                         f"{T} time steps, got {type(cache).__name__}")
-
-
-def _check_vocabulary(char_to_ix, vocab_size: int | None = None) -> None:
-    if not isinstance(char_to_ix, dict) or "\n" not in char_to_ix:
-        raise ValueError(f"char_to_ix: expected a dict mapping each character, \"\\n\" included, "
-                         f"to an index, got {type(char_to_ix).__name__}"
-                         + ("" if not isinstance(char_to_ix, dict) else " without \"\\n\""))
-    if vocab_size is not None:
-        bad = {c: i for c, i in char_to_ix.items() if not (_is_index(i) and 0 <= i < vocab_size)}
-        if bad:
-            raise ValueError(f"char_to_ix: expected indices in [0, {vocab_size}) "
-                             f"(vocab_size = {vocab_size}), got {bad}")
-
-
-def _check_example(example, char_to_ix) -> None:
-    if not isinstance(example, str):
-        raise ValueError(f"example: expected a string (one name), got {type(example).__name__}")
-    for position, ch in enumerate(example):
-        if ch not in char_to_ix:
-            raise ValueError(f"example {example!r}: character {ch!r} (position {position}) is not "
-                             f"in the vocabulary {''.join(sorted(char_to_ix))!r}; lower-case the "
-                             f"text and build char_to_ix from the same data")
 
 
 # ----------------------------------------------------------------------------- utils
 def softmax(x):
     """ŷ = e^{x - max x} / sum e^{x - max x}, over axis 0 (the course's utils).
 
+    The maximum is each column's (the course's utils take the whole array's, the same number
+    for the one column (n_y, 1) it passes, so the same arithmetic there); with logits 1000
+    apart nothing overflows and no column becomes 0 / 0.
+
     Args: x (n_y, m) logits. Returns: (n_y, m), each column summing to 1.
     """
-    e_x = np.exp(x - np.max(x))
+    e_x = np.exp(x - np.max(x, axis=0, keepdims=True))
     return e_x / e_x.sum(axis=0)
 
 
@@ -217,6 +121,7 @@ def load_dinos(path=None):
     return data.split("\n"), char_to_ix, ix_to_char
 
 
+@checked(check_build_example)
 def build_example(example, char_to_ix):
     """One training pair (the lines of the course's ``model``).
 
@@ -226,26 +131,18 @@ def build_example(example, char_to_ix):
     Args: example a name (str); char_to_ix from :func:`load_dinos`.
     Returns: (X, Y), two lists of length len(example) + 1.
     """
-    _check_vocabulary(char_to_ix)
-    _check_example(example, char_to_ix)
-    return _build_example(example, char_to_ix)
-
-
-def _build_example(example, char_to_ix):
     X = [None] + [char_to_ix[ch] for ch in example]
     Y = X[1:] + [char_to_ix["\n"]]
     return X, Y
 
 
+@checked(check_initialize_parameters)
 def initialize_parameters(n_a, n_x, n_y):
     """``np.random.seed(1)``; Wax, Waa, Wya = randn * 0.01 (in that order); b, by = 0.
 
     Returns {"Wax": (n_a, n_x), "Waa": (n_a, n_a), "Wya": (n_y, n_a), "b": (n_a, 1),
     "by": (n_y, 1)}.
     """
-    for name, n in (("n_a", n_a), ("n_x", n_x), ("n_y", n_y)):
-        if not (_is_index(n) and n >= 1):
-            raise ValueError(f"{name}: expected a positive integer, got {n!r}")
     np.random.seed(1)
     Wax = np.random.randn(n_a, n_x) * 0.01  # input to hidden
     Waa = np.random.randn(n_a, n_a) * 0.01  # hidden to hidden
@@ -256,6 +153,7 @@ def initialize_parameters(n_a, n_x, n_y):
 
 
 # ----------------------------------------------------------------------------- forward
+@checked(check_rnn_step_forward)
 def rnn_step_forward(parameters, a_prev, x):
     """One time step: a<t> = tanh(Wax x<t> + Waa a<t-1> + b); ŷ<t> = softmax(Wya a<t> + by).
 
@@ -266,17 +164,6 @@ def rnn_step_forward(parameters, a_prev, x):
         (a_next, p_t): a<t> (n_a, 1) and ŷ<t> (n_y, 1). Nothing is cached here:
         :func:`rnn_forward` keeps every x<t>, a<t>, ŷ<t>.
     """
-    _check_step_forward(parameters, a_prev, x)
-    return _rnn_step_forward(parameters, a_prev, x)
-
-
-def _check_step_forward(parameters, a_prev, x) -> None:
-    n_x, n_a, _ = _check_parameters(parameters)
-    _check_hidden("a_prev", a_prev, n_a)
-    _check_column("x", x, n_x)
-
-
-def _rnn_step_forward(parameters, a_prev, x):
     Waa, Wax, Wya, by, b = (parameters['Waa'], parameters['Wax'], parameters['Wya'],
                             parameters['by'], parameters['b'])
     a_next = np.tanh(np.dot(Wax, x) + np.dot(Waa, a_prev) + b)  # hidden state
@@ -284,6 +171,7 @@ def _rnn_step_forward(parameters, a_prev, x):
     return a_next, p_t
 
 
+@checked(check_rnn_forward)
 def rnn_forward(X, Y, a0, parameters, vocab_size=None):
     """Forward through one name, and its loss L = -sum_t log ŷ<t>[Y[t]] (a SUM, no 1/T).
 
@@ -298,20 +186,6 @@ def rnn_forward(X, Y, a0, parameters, vocab_size=None):
         cache = (y_hat, a, x), three dicts keyed by t = 0..T-1 holding ŷ<t> (n_y, 1),
         a<t> (n_a, 1) (and a[-1] = a0) and x<t> (n_x, 1).
     """
-    _check_forward(X, Y, a0, parameters, vocab_size)
-    return _rnn_forward(X, Y, a0, parameters)
-
-
-def _check_forward(X, Y, a0, parameters, vocab_size=None, a0_name="a0") -> None:
-    n_x, n_a, n_y = _check_parameters(parameters)
-    if vocab_size is not None and vocab_size != n_x:
-        raise ValueError(f"vocab_size: expected n_x = {n_x} (the columns of Wax), "
-                         f"got {vocab_size!r}")
-    _check_sequences(X, Y, n_x, n_y)
-    _check_hidden(a0_name, a0, n_a)
-
-
-def _rnn_forward(X, Y, a0, parameters):
     vocab_size = parameters["Wax"].shape[1]
     dtype = parameters["Wax"].dtype
     # Initialize x, a and y_hat as empty dictionaries
@@ -325,7 +199,7 @@ def _rnn_forward(X, Y, a0, parameters):
         if X[t] is not None:
             x[t][X[t]] = 1
         # Run one step forward of the RNN
-        a[t], y_hat[t] = _rnn_step_forward(parameters, a[t - 1], x[t])
+        a[t], y_hat[t] = rnn_step_forward.unchecked(parameters, a[t - 1], x[t])
         # Update the loss by substracting the cross-entropy term of this time-step from it.
         loss -= np.log(y_hat[t][Y[t], 0])
     cache = (y_hat, a, x)
@@ -333,6 +207,7 @@ def _rnn_forward(X, Y, a0, parameters):
 
 
 # ----------------------------------------------------------------------------- backward
+@checked(check_rnn_step_backward)
 def rnn_step_backward(dy, gradients, parameters, x, a, a_prev):
     """Back through one time step, accumulating into ``gradients`` IN PLACE.
 
@@ -348,20 +223,6 @@ def rnn_step_backward(dy, gradients, parameters, x, a, a_prev):
     Returns:
         gradients, the same dict, updated; its da_next is now dL/da<t-1>.
     """
-    _check_step_backward(dy, gradients, parameters, x, a, a_prev)
-    return _rnn_step_backward(dy, gradients, parameters, x, a, a_prev)
-
-
-def _check_step_backward(dy, gradients, parameters, x, a, a_prev) -> None:
-    n_x, n_a, n_y = _check_parameters(parameters)
-    _check_gradients(gradients, GRADIENT_KEYS + ("da_next",))
-    _check_column("dy", dy, n_y)
-    _check_column("x", x, n_x)
-    _check_hidden("a", a, n_a)
-    _check_hidden("a_prev", a_prev, n_a)
-
-
-def _rnn_step_backward(dy, gradients, parameters, x, a, a_prev):
     gradients['dWya'] += np.dot(dy, a.T)
     gradients['dby'] += dy
     da = np.dot(parameters['Wya'].T, dy) + gradients['da_next']  # backprop into h
@@ -373,6 +234,7 @@ def _rnn_step_backward(dy, gradients, parameters, x, a, a_prev):
     return gradients
 
 
+@checked(check_rnn_backward)
 def rnn_backward(X, Y, parameters, cache):
     """Backpropagation through time over one name (t = T-1 down to 0).
 
@@ -387,17 +249,6 @@ def rnn_backward(X, Y, parameters, cache):
         db (n_a, 1), dby (n_y, 1) of the summed loss (not clipped), and da_next
         (n_a, 1) = dL/da<0>; a is the cache's dict of hidden states (a[T-1] the last).
     """
-    _check_backward(X, Y, parameters, cache)
-    return _rnn_backward(X, Y, parameters, cache)
-
-
-def _check_backward(X, Y, parameters, cache) -> None:
-    n_x, _, n_y = _check_parameters(parameters)
-    _check_sequences(X, Y, n_x, n_y)
-    _check_cache(cache, len(X))
-
-
-def _rnn_backward(X, Y, parameters, cache):
     # Initialize gradients as an empty dictionary
     gradients = {}
     # Retrieve from cache and parameters
@@ -413,11 +264,12 @@ def _rnn_backward(X, Y, parameters, cache):
     for t in reversed(range(len(X))):
         dy = np.copy(y_hat[t])
         dy[Y[t]] -= 1
-        gradients = _rnn_step_backward(dy, gradients, parameters, x[t], a[t], a[t - 1])
+        gradients = rnn_step_backward.unchecked(dy, gradients, parameters, x[t], a[t], a[t - 1])
     return gradients, a
 
 
 # ----------------------------------------------------------------------------- clip, update
+@checked(check_clip)
 def clip(gradients, maxValue):
     """Clip every entry of dWaa, dWax, dWya, db, dby into [-maxValue, maxValue].
 
@@ -428,16 +280,6 @@ def clip(gradients, maxValue):
         a NEW dict {"dWaa", "dWax", "dWya", "db", "dby"} of clipped copies (any other
         key, such as rnn_backward's da_next, is dropped, as in the course).
     """
-    _check_clip(gradients, maxValue)
-    return _clip(gradients, maxValue)
-
-
-def _check_clip(gradients, maxValue) -> None:
-    _check_gradients(gradients)
-    _check_number("maxValue", maxValue)
-
-
-def _clip(gradients, maxValue):
     gradients = {k: copy.deepcopy(gradients[k]) for k in GRADIENT_KEYS}
     dWaa, dWax, dWya, db, dby = (gradients['dWaa'], gradients['dWax'], gradients['dWya'],
                                  gradients['db'], gradients['dby'])
@@ -448,26 +290,12 @@ def _clip(gradients, maxValue):
     return gradients
 
 
+@checked(check_update_parameters)
 def update_parameters(parameters, gradients, learning_rate):
     """Gradient descent IN PLACE: W += -learning_rate * dW for Wax, Waa, Wya, b, by.
 
     Returns the same ``parameters`` dict (its arrays changed).
     """
-    _check_update(parameters, gradients, learning_rate)
-    return _update_parameters(parameters, gradients, learning_rate)
-
-
-def _check_update(parameters, gradients, learning_rate) -> None:
-    _check_parameters(parameters)
-    _check_gradients(gradients)
-    _check_number("learning_rate", learning_rate, positive=False)
-    for k in PARAMETER_KEYS:
-        if np.shape(gradients["d" + k]) != parameters[k].shape:
-            raise ValueError(f"gradients: d{k} must have the shape of {k} "
-                             f"{parameters[k].shape}, got {np.shape(gradients['d' + k])}")
-
-
-def _update_parameters(parameters, gradients, learning_rate):
     parameters['Wax'] += -learning_rate * gradients['dWax']
     parameters['Waa'] += -learning_rate * gradients['dWaa']
     parameters['Wya'] += -learning_rate * gradients['dWya']
@@ -477,6 +305,7 @@ def _update_parameters(parameters, gradients, learning_rate):
 
 
 # ----------------------------------------------------------------------------- graded functions
+@checked(check_optimize)
 def optimize(X, Y, a_prev, parameters, learning_rate=0.01):
     """One step of stochastic gradient descent on one name: forward, backward, clip at 5,
     update ``parameters`` IN PLACE.
@@ -491,23 +320,18 @@ def optimize(X, Y, a_prev, parameters, learning_rate=0.01):
         (loss, gradients, a[len(X) - 1]): the summed loss before the update, the CLIPPED
         gradients dWaa, dWax, dWya, db, dby, and the last hidden state a<T> (n_a, 1).
     """
-    _check_optimize(X, Y, a_prev, parameters, learning_rate)
     # Forward propagate through time
-    loss, cache = _rnn_forward(X, Y, a_prev, parameters)
+    loss, cache = rnn_forward.unchecked(X, Y, a_prev, parameters)
     # Backpropagate through time
-    gradients, a = _rnn_backward(X, Y, parameters, cache)
+    gradients, a = rnn_backward.unchecked(X, Y, parameters, cache)
     # Clip your gradients between -5 (min) and 5 (max)
-    gradients = _clip(gradients, 5)
+    gradients = clip.unchecked(gradients, 5)
     # Update parameters
-    parameters = _update_parameters(parameters, gradients, learning_rate)
+    parameters = update_parameters.unchecked(parameters, gradients, learning_rate)
     return loss, gradients, a[len(X) - 1]
 
 
-def _check_optimize(X, Y, a_prev, parameters, learning_rate) -> None:
-    _check_forward(X, Y, a_prev, parameters, a0_name="a_prev")
-    _check_number("learning_rate", learning_rate, positive=False)
-
-
+@checked(check_sample)
 def sample(parameters, char_to_ix, seed):
     """Sample a name, one character at a time, from the RNN's own predictions.
 
@@ -524,7 +348,6 @@ def sample(parameters, char_to_ix, seed):
         indices: list of the sampled indices, ending with char_to_ix["\\n"].
     Side effect: reseeds NumPy's global generator.
     """
-    _check_sample(parameters, char_to_ix, seed)
     vocab_size = parameters['by'].shape[0]
     n_a = parameters['Waa'].shape[1]
     dtype = parameters['Wax'].dtype
@@ -537,7 +360,7 @@ def sample(parameters, char_to_ix, seed):
     newline_character = char_to_ix['\n']
     while idx != newline_character and counter != 50:
         # a<t> = tanh(Wax x + Waa a_prev + b); y = softmax(Wya a<t> + by)
-        a, y = _rnn_step_forward(parameters, a_prev, x)
+        a, y = rnn_step_forward.unchecked(parameters, a_prev, x)
         # for grading purposes
         np.random.seed(counter + seed)
         # the index of the next character, drawn with the probabilities y
@@ -555,13 +378,7 @@ def sample(parameters, char_to_ix, seed):
     return indices
 
 
-def _check_sample(parameters, char_to_ix, seed) -> None:
-    _, _, n_y = _check_parameters(parameters)
-    _check_vocabulary(char_to_ix, n_y)
-    if not _is_index(seed):
-        raise ValueError(f"seed: expected an integer, got {seed!r}")
-
-
+@checked(check_model)
 def model(data_x, ix_to_char, char_to_ix, num_iterations=35000, n_a=50, dino_names=7,
           vocab_size=27, verbose=False):
     """Train the character-level RNN on the names, one name per iteration, and sample.
@@ -582,7 +399,6 @@ def model(data_x, ix_to_char, char_to_ix, num_iterations=35000, n_a=50, dino_nam
         (parameters, last_dino_name): the trained dict and the last name sampled
         (as :func:`get_sample` gives it, "\\n" included; "abc" if none was sampled).
     """
-    _check_model(data_x, ix_to_char, char_to_ix, num_iterations, n_a, dino_names, vocab_size)
     # Retrieve n_x and n_y from vocab_size
     n_x, n_y = vocab_size, vocab_size
     # Initialize parameters
@@ -604,7 +420,7 @@ def model(data_x, ix_to_char, char_to_ix, num_iterations=35000, n_a=50, dino_nam
         idx = j % len(examples)
         single_example_chars = examples[idx]
         # X = [None] + its indices;  Y = X[1:] + [newline]
-        X, Y = _build_example(single_example_chars, char_to_ix)
+        X, Y = build_example.unchecked(single_example_chars, char_to_ix)
         # Forward-prop -> Backward-prop -> Clip -> Update parameters, learning rate 0.01
         curr_loss, gradients, a_prev = optimize(X, Y, a_prev, parameters, learning_rate=0.01)
         # debug statements to aid in correctly forming X, Y
@@ -628,22 +444,3 @@ def model(data_x, ix_to_char, char_to_ix, num_iterations=35000, n_a=50, dino_nam
             print('\n')
     return parameters, last_dino_name
 
-
-def _check_model(data_x, ix_to_char, char_to_ix, num_iterations, n_a, dino_names, vocab_size):
-    for name, n, low in (("num_iterations", num_iterations, 0), ("n_a", n_a, 1),
-                         ("dino_names", dino_names, 0), ("vocab_size", vocab_size, 1)):
-        if not (_is_index(n) and n >= low):
-            raise ValueError(f"{name}: expected an integer >= {low}, got {n!r}")
-    if isinstance(data_x, str) or not isinstance(data_x, (list, tuple)):
-        raise ValueError(f"data_x: expected a list of names (strings), got "
-                         f"{type(data_x).__name__}; split the text at \"\\n\" first")
-    if len(data_x) == 0:
-        raise ValueError("data_x: expected at least one name, got an empty list")
-    _check_vocabulary(char_to_ix, vocab_size)
-    if not isinstance(ix_to_char, dict) or any(ix_to_char.get(i) != c
-                                               for c, i in char_to_ix.items()):
-        raise ValueError("ix_to_char: expected the inverse of char_to_ix (index -> character)")
-    for example in data_x:
-        if not isinstance(example, str):
-            raise ValueError(f"data_x: expected names as strings, got {example!r}")
-        _check_example(example.strip(), char_to_ix)

@@ -31,15 +31,16 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._validate import checked
 from ._validate_conv import (
-    check_conv,
-    check_conv_backward,
-    check_pad,
-    check_pool,
-    check_pool_backward,
-    check_shape2,
-    check_single_step,
-    check_window,
+    check_conv_backward_call,
+    check_conv_forward,
+    check_conv_single_step,
+    check_create_mask_from_window,
+    check_distribute_value,
+    check_pool_backward_call,
+    check_pool_forward,
+    check_zero_pad,
 )
 
 
@@ -48,6 +49,7 @@ def _float_dtype(*arrays):
     return np.result_type(*[np.asarray(a).dtype for a in arrays], np.float32)
 
 
+@checked(check_zero_pad)
 def zero_pad(X, pad):
     """Pad the height and width of every image with ``pad`` zeros on each side.
 
@@ -56,12 +58,12 @@ def zero_pad(X, pad):
     Returns:
         X_pad (m, n_H + 2 pad, n_W + 2 pad, n_C); the examples and channels are not padded.
     """
-    check_pad(pad)
     X_pad = np.pad(X, ((0, 0), (pad, pad), (pad, pad), (0, 0)), mode="constant",
                    constant_values=(0, 0))
     return X_pad
 
 
+@checked(check_conv_single_step)
 def conv_single_step(a_slice_prev, W, b):
     """One output value: Z = sum(a_slice_prev * W) + b.
 
@@ -71,13 +73,13 @@ def conv_single_step(a_slice_prev, W, b):
     Returns:
         Z, a NumPy scalar (np.float64 for float64 inputs, as the course asserts).
     """
-    check_single_step(a_slice_prev, W, b)
     s = np.multiply(a_slice_prev, W)
     Z = np.sum(s)
     Z = Z + np.asarray(b).item()     # the course's float(b): NumPy 2 deprecates float() of (1, 1, 1)
     return Z
 
 
+@checked(check_conv_forward)
 def conv_forward(A_prev, W, b, hparameters):
     """Convolution (cross-correlation) forward:
     Z[i, h, w, c] = sum(a_prev_pad[i, vert, horiz, :] * W[:, :, :, c]) + b[:, :, :, c]
@@ -90,7 +92,6 @@ def conv_forward(A_prev, W, b, hparameters):
         (Z, cache): Z (m, n_H, n_W, n_C), n_H = int((n_H_prev + 2 p - f) / s) + 1 (n_W alike);
         cache = (A_prev, W, b, hparameters) for :func:`conv_backward`.
     """
-    A_prev, W, b = check_conv(A_prev, W, b, hparameters)
     (m, n_H_prev, n_W_prev, n_C_prev) = A_prev.shape
     (f, f, n_C_prev, n_C) = W.shape
     stride = hparameters["stride"]
@@ -116,6 +117,7 @@ def conv_forward(A_prev, W, b, hparameters):
     return Z, cache
 
 
+@checked(check_pool_forward)
 def pool_forward(A_prev, hparameters, mode="max"):
     """Pooling forward, channel by channel (no padding):
     A[i, h, w, c] = max (or mean) of A_prev[i, vert, horiz, c]
@@ -127,7 +129,6 @@ def pool_forward(A_prev, hparameters, mode="max"):
         (A, cache): A (m, n_H, n_W, n_C), n_H = int(1 + (n_H_prev - f) / s) (n_W alike);
         cache = (A_prev, hparameters) for :func:`pool_backward`.
     """
-    A_prev = check_pool(A_prev, hparameters, mode)
     (m, n_H_prev, n_W_prev, n_C_prev) = A_prev.shape
     f = hparameters["f"]
     stride = hparameters["stride"]
@@ -152,6 +153,7 @@ def pool_forward(A_prev, hparameters, mode="max"):
     return A, cache
 
 
+@checked(check_conv_backward_call)
 def conv_backward(dZ, cache):
     """Convolution backward: every output value Z[i, h, w, c] sends dZ[i, h, w, c] back
     through the window and the filter that made it.
@@ -168,7 +170,6 @@ def conv_backward(dZ, cache):
         W (f, f, n_C_prev, n_C) and b (1, 1, 1, n_C). The padding is cut off dA_prev by
         [pad : pad + n_H_prev], which works for pad = 0 too (the notebook's [pad:-pad] does not).
     """
-    dZ = check_conv_backward(dZ, cache)
     (A_prev, W, b, hparameters) = cache
     (m, n_H_prev, n_W_prev, n_C_prev) = A_prev.shape
     (f, f, n_C_prev, n_C) = W.shape
@@ -199,6 +200,7 @@ def conv_backward(dZ, cache):
     return dA_prev, dW, db
 
 
+@checked(check_create_mask_from_window)
 def create_mask_from_window(x):
     """mask = (x == max(x)): True at the window's maximum, at EVERY tied maximum.
 
@@ -207,11 +209,11 @@ def create_mask_from_window(x):
     Returns:
         mask, a boolean array shaped like x.
     """
-    check_window(x)
     mask = (x == np.max(x))
     return mask
 
 
+@checked(check_distribute_value)
 def distribute_value(dz, shape):
     """Spread dz evenly over a window: every entry dz / (n_H n_W).
 
@@ -220,13 +222,13 @@ def distribute_value(dz, shape):
     Returns:
         a (n_H, n_W) array, each value dz / (n_H n_W) (they sum to dz).
     """
-    check_shape2(shape)
     (n_H, n_W) = shape
     average = dz / (n_H * n_W)
     a = np.ones(shape, dtype=_float_dtype(dz)) * average
     return a
 
 
+@checked(check_pool_backward_call)
 def pool_backward(dA, cache, mode="max"):
     """Pooling backward: each dA[i, h, w, c] goes back to the window that made it,
     added (+=) where windows overlap.
@@ -240,7 +242,6 @@ def pool_backward(dA, cache, mode="max"):
     Returns:
         dA_prev, shaped like A_prev (m, n_H_prev, n_W_prev, n_C).
     """
-    dA = check_pool_backward(dA, cache, mode)
     (A_prev, hparameters) = cache
     stride = hparameters["stride"]
     f = hparameters["f"]

@@ -20,7 +20,20 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import as_matrix, check_parameters, check_same_shape, check_X, check_XY, checked
+from ._validate import checked
+from ._validate_deep_nn import (
+    check_compute_cost,
+    check_gradient_descent,
+    check_initialize_parameters,
+    check_initialize_parameters_deep,
+    check_initialize_parameters_scaled,
+    check_L_model_backward,
+    check_L_model_forward,
+    check_linear_backward,
+    check_linear_forward,
+    check_two_layer_model,
+    check_update_parameters,
+)
 from .activations import (  # noqa: F401  (re-exported: the course's week-4 names)
     get_activation,
     relu,
@@ -32,21 +45,12 @@ from .cost import cross_entropy
 
 
 # ----------------------------------------------------------------------------- initialisation
-def _check_dims(layer_dims):
-    dims = list(layer_dims)
-    if len(dims) < 2 or not all(isinstance(n, (int, np.integer)) and not isinstance(n, bool)
-                                and n >= 1 for n in dims):
-        raise ValueError(f"layer_dims: expected at least two positive integers "
-                         f"[n_x, ..., n_y], got {layer_dims!r}")
-    return [int(n) for n in dims]
-
-
+@checked(check_initialize_parameters)
 def initialize_parameters(n_x, n_h, n_y):
     """Two-layer initialisation: ``np.random.seed(1)``; W = randn * 0.01 (W1 then W2); b = 0.
 
     Returns {"W1": (n_h, n_x), "b1": (n_h, 1), "W2": (n_y, n_h), "b2": (n_y, 1)}.
     """
-    n_x, n_h, n_y = _check_dims([n_x, n_h, n_y])
     np.random.seed(1)
     W1 = np.random.randn(n_h, n_x) * 0.01
     b1 = np.zeros((n_h, 1))
@@ -55,12 +59,13 @@ def initialize_parameters(n_x, n_h, n_y):
     return {"W1": W1, "b1": b1, "W2": W2, "b2": b2}
 
 
+@checked(check_initialize_parameters_deep)
 def initialize_parameters_deep(layer_dims):
     """``np.random.seed(3)``; for l = 1..L: W[l] = randn(n[l], n[l-1]) * 0.01, b[l] = 0.
 
     Returns {"W1", "b1", ..., "WL", "bL"} with L = len(layer_dims) - 1.
     """
-    dims = _check_dims(layer_dims)
+    dims = layer_dims
     np.random.seed(3)
     parameters = {}
     for l in range(1, len(dims)):
@@ -69,6 +74,7 @@ def initialize_parameters_deep(layer_dims):
     return parameters
 
 
+@checked(check_initialize_parameters_scaled)
 def initialize_parameters_scaled(layer_dims, seed=1):
     """The application's initialisation (used by :func:`L_layer_model`).
 
@@ -76,7 +82,7 @@ def initialize_parameters_scaled(layer_dims, seed=1):
     b[l] = 0. Dividing by sqrt(n[l-1]) keeps Var(Z[l]) near Var(A[l-1]) however
     wide the layer, where * 0.01 makes a 12288-input network start almost dead.
     """
-    dims = _check_dims(layer_dims)
+    dims = layer_dims
     np.random.seed(seed)
     parameters = {}
     for l in range(1, len(dims)):
@@ -86,19 +92,7 @@ def initialize_parameters_scaled(layer_dims, seed=1):
 
 
 # ----------------------------------------------------------------------------- forward
-def _check_linear_forward(A, W, b):
-    A = as_matrix("A", A, finite=False)
-    W = as_matrix("W", W, finite=False)
-    if A.shape[0] != W.shape[1]:
-        raise ValueError(f"linear_forward: W {W.shape} expects A with {W.shape[1]} rows, "
-                         f"got A {A.shape}")
-    b = np.asarray(b)
-    if b.shape != (W.shape[0], 1):
-        raise ValueError(f"linear_forward: expected b of shape ({W.shape[0]}, 1), got {b.shape}")
-    return A, W, b
-
-
-@checked(_check_linear_forward)
+@checked(check_linear_forward)
 def linear_forward(A, W, b):
     """Z = W A + b.
 
@@ -110,9 +104,6 @@ def linear_forward(A, W, b):
     """
     Z = np.dot(W, A) + b
     return Z, (A, W, b)
-
-
-_linear_forward = linear_forward.unchecked     # for the loops, whose inputs are checked once
 
 
 def linear_activation_forward(A_prev, W, b, activation):
@@ -128,29 +119,7 @@ def linear_activation_forward(A_prev, W, b, activation):
     return A, (linear_cache, activation_cache)
 
 
-def _L_model_forward(X, parameters, L, hidden_activation, output_forward=sigmoid):
-    """The forward loop; ``output_forward(Z) -> (AL, cache)`` is sigmoid here, softmax in
-    scratch.multiclass."""
-    forward, _ = get_activation(hidden_activation)
-    caches = []
-    A = X
-    for l in range(1, L):
-        Z, linear_cache = _linear_forward(A, parameters[f"W{l}"], parameters[f"b{l}"])
-        A, activation_cache = forward(Z)
-        caches.append((linear_cache, activation_cache))
-    Z, linear_cache = _linear_forward(A, parameters[f"W{L}"], parameters[f"b{L}"])
-    AL, activation_cache = output_forward(Z)
-    caches.append((linear_cache, activation_cache))
-    return AL, caches
-
-
-def _check_L_model_forward(X, parameters, hidden_activation):
-    get_activation(hidden_activation)
-    check_parameters(parameters)
-    return check_X(X, parameters["W1"].shape[1]), parameters, hidden_activation
-
-
-@checked(_check_L_model_forward)
+@checked(check_L_model_forward)
 def L_model_forward(X, parameters, hidden_activation="relu"):
     """[LINEAR -> g] x (L-1) -> LINEAR -> SIGMOID, with g = ReLU by default.
 
@@ -161,18 +130,22 @@ def L_model_forward(X, parameters, hidden_activation="relu"):
         (AL, caches): AL (1, m) (or (n[L], m)); caches a list of L caches from
         :func:`linear_activation_forward`, layer 1 first.
     """
-    L = len(parameters) // 2
-    return _L_model_forward(X, parameters, L, hidden_activation)
+    forward, _ = get_activation(hidden_activation)
+    caches = []
+    A = X
+    L = len(parameters) // 2                  # number of layers in the neural network
+    for l in range(1, L):
+        A_prev = A
+        Z, linear_cache = linear_forward.unchecked(A_prev, parameters[f"W{l}"], parameters[f"b{l}"])
+        A, activation_cache = forward(Z)
+        caches.append((linear_cache, activation_cache))
+    Z, linear_cache = linear_forward.unchecked(A, parameters[f"W{L}"], parameters[f"b{L}"])
+    AL, activation_cache = sigmoid(Z)
+    caches.append((linear_cache, activation_cache))
+    return AL, caches
 
 
-def _check_cost(AL, Y):
-    AL = as_matrix("AL", AL, finite=False)
-    Y = as_matrix("Y", Y, finite=False)
-    check_same_shape("AL", AL, "Y", Y)
-    return AL, Y
-
-
-@checked(_check_cost)
+@checked(check_compute_cost)
 def compute_cost(AL, Y):
     """J = -(1/m) sum(Y log AL + (1 - Y) log(1 - AL)), as a 0-d ndarray.
 
@@ -183,16 +156,7 @@ def compute_cost(AL, Y):
 
 
 # ----------------------------------------------------------------------------- backward
-def _check_linear_backward(dZ, cache):
-    A_prev, W, b = cache
-    dZ = np.asarray(dZ)
-    if dZ.ndim != 2 or dZ.shape != (W.shape[0], A_prev.shape[1]):
-        raise ValueError(f"linear_backward: expected dZ of shape {(W.shape[0], A_prev.shape[1])} "
-                         f"(n[l], m), got {dZ.shape}")
-    return dZ, cache
-
-
-@checked(_check_linear_backward)
+@checked(check_linear_backward)
 def linear_backward(dZ, cache):
     """Backward through Z = W A_prev + b.
 
@@ -211,9 +175,6 @@ def linear_backward(dZ, cache):
     return dA_prev, dW, db
 
 
-_linear_backward = linear_backward.unchecked
-
-
 def linear_activation_backward(dA, cache, activation):
     """dZ = dA * g'(Z), then :func:`linear_backward`.
 
@@ -225,14 +186,6 @@ def linear_activation_backward(dA, cache, activation):
     return linear_backward(dZ, linear_cache)
 
 
-def _L_model_backward(AL, Y, caches, hidden_activation):
-    Y = Y.reshape(AL.shape)
-    dAL = -(Y / AL - (1 - Y) / (1 - AL))
-    _, activation_cache = caches[-1]
-    dZL = sigmoid_backward(dAL, activation_cache)              # = AL - Y
-    return _backward_from_dZL(dZL, caches, hidden_activation)
-
-
 def _backward_from_dZL(dZL, caches, hidden_activation):
     """From dZ[L] down: layer L's linear backward, then for l = L-1..1
     dZ[l] = dA[l] * g'(Z[l]) and linear backward. Shared with scratch.multiclass,
@@ -241,27 +194,17 @@ def _backward_from_dZL(dZL, caches, hidden_activation):
     grads = {}
     L = len(caches)
     linear_cache, _ = caches[L - 1]
-    grads[f"dA{L - 1}"], grads[f"dW{L}"], grads[f"db{L}"] = _linear_backward(dZL, linear_cache)
+    grads[f"dA{L - 1}"], grads[f"dW{L}"], grads[f"db{L}"] = linear_backward.unchecked(
+        dZL, linear_cache)
     for l in reversed(range(1, L)):
         linear_cache, activation_cache = caches[l - 1]
         dZ = backward(grads[f"dA{l}"], activation_cache)
-        grads[f"dA{l - 1}"], grads[f"dW{l}"], grads[f"db{l}"] = _linear_backward(dZ, linear_cache)
+        grads[f"dA{l - 1}"], grads[f"dW{l}"], grads[f"db{l}"] = linear_backward.unchecked(
+            dZ, linear_cache)
     return grads
 
 
-def _check_L_model_backward(AL, Y, caches, hidden_activation):
-    get_activation(hidden_activation)
-    AL = as_matrix("AL", AL, finite=False)
-    Y = np.asarray(Y)
-    if Y.size != AL.size:
-        raise ValueError(f"L_model_backward: Y must have the shape of AL {AL.shape}, got {Y.shape}")
-    if not isinstance(caches, (list, tuple)) or not caches:
-        raise ValueError(f"L_model_backward: expected the list of caches from L_model_forward, "
-                         f"got {type(caches).__name__}")
-    return AL, Y, caches, hidden_activation
-
-
-@checked(_check_L_model_backward)
+@checked(check_L_model_backward)
 def L_model_backward(AL, Y, caches, hidden_activation="relu"):
     """Backward pass of :func:`L_model_forward`.
 
@@ -271,28 +214,20 @@ def L_model_backward(AL, Y, caches, hidden_activation="relu"):
     Returns:
         grads: {"dA0", ..., "dA(L-1)", "dW1", ..., "dWL", "db1", ..., "dbL"}.
     """
-    return _L_model_backward(AL, Y, caches, hidden_activation)
+    Y = Y.reshape(AL.shape)
+    dAL = -(Y / AL - (1 - Y) / (1 - AL))
+    _, activation_cache = caches[-1]
+    dZL = sigmoid_backward(dAL, activation_cache)              # = AL - Y
+    return _backward_from_dZL(dZL, caches, hidden_activation)
 
 
-def _check_update(params, grads, learning_rate):
-    L = check_parameters(params)
-    for l in range(1, L + 1):
-        for key in (f"dW{l}", f"db{l}"):
-            if key not in grads:
-                raise ValueError(f"update_parameters: grads is missing {key!r}; got {sorted(grads)}")
-    return None
-
-
-@checked(_check_update)
+@checked(check_update_parameters)
 def update_parameters(params, grads, learning_rate):
     """W[l] := W[l] - alpha dW[l]; b[l] := b[l] - alpha db[l].
 
     Returns a NEW dict; the input dict and its arrays are left unchanged.
     """
-    return _update_parameters(params, grads, learning_rate, len(params) // 2)
-
-
-def _update_parameters(params, grads, learning_rate, L):
+    L = len(params) // 2  # number of layers in the neural network
     new = {}
     for l in range(1, L + 1):
         new[f"W{l}"] = params[f"W{l}"] - learning_rate * grads[f"dW{l}"]
@@ -301,6 +236,7 @@ def _update_parameters(params, grads, learning_rate, L):
 
 
 # ----------------------------------------------------------------------------- training
+@checked(check_gradient_descent)
 def gradient_descent(X, Y, parameters, learning_rate=0.0075, num_iterations=3000,
                      hidden_activation="relu", print_cost=False, callback=None):
     """Batch gradient descent on the L-layer model from the given parameters.
@@ -310,15 +246,12 @@ def gradient_descent(X, Y, parameters, learning_rate=0.0075, num_iterations=3000
     update), a 0-d ndarray. ``callback(i, cost, parameters)`` is called after
     each update; return True from it to stop early.
     """
-    get_activation(hidden_activation)
-    L = check_parameters(parameters)
-    X, Y = check_XY(X, Y, n_x=parameters["W1"].shape[1], n_y=parameters[f"W{L}"].shape[0])
     costs = []
     for i in range(num_iterations):
-        AL, caches = _L_model_forward(X, parameters, L, hidden_activation)
-        cost = cross_entropy(AL, Y)
-        grads = _L_model_backward(AL, Y, caches, hidden_activation)
-        parameters = _update_parameters(parameters, grads, learning_rate, L)
+        AL, caches = L_model_forward.unchecked(X, parameters, hidden_activation)
+        cost = compute_cost.unchecked(AL, Y)
+        grads = L_model_backward.unchecked(AL, Y, caches, hidden_activation)
+        parameters = update_parameters.unchecked(parameters, grads, learning_rate)
         costs.append(cost)
         if print_cost and (i % 100 == 0 or i == num_iterations - 1):
             print(f"Cost after iteration {i}: {float(cost)}")
@@ -338,6 +271,7 @@ def _every_100(costs):
     return [c for i, c in enumerate(costs) if i % 100 == 0]
 
 
+@checked(check_two_layer_model)
 def two_layer_model(X, Y, layers_dims, learning_rate=0.0075, num_iterations=3000,
                     print_cost=False):
     """LINEAR -> RELU -> LINEAR -> SIGMOID, initialised by :func:`initialize_parameters`.
@@ -345,7 +279,7 @@ def two_layer_model(X, Y, layers_dims, learning_rate=0.0075, num_iterations=3000
     Returns (parameters, costs): costs at iterations 0, 100, 200, ... (i % 100 == 0), each a
     0-d ndarray; not the last iteration unless it is a multiple of 100 (the course's rule).
     """
-    n_x, n_h, n_y = _check_dims(layers_dims)
+    n_x, n_h, n_y = layers_dims
     parameters = initialize_parameters(n_x, n_h, n_y)
     parameters, costs = gradient_descent(X, Y, parameters, learning_rate, num_iterations,
                                          "relu", print_cost)

@@ -46,88 +46,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import _describe
-
-
-# ----------------------------------------------------------------------------- input checks
-def _as_float(name, a):
-    arr = np.asarray(a)
-    if arr.dtype == np.bool_ or not (np.issubdtype(arr.dtype, np.floating)
-                                     or np.issubdtype(arr.dtype, np.integer)):
-        raise ValueError(f"{name}: expected a numeric array, got dtype {arr.dtype}")
-    if not np.issubdtype(arr.dtype, np.floating):
-        arr = arr.astype(np.float64)
-    if not np.isfinite(arr).all():
-        raise ValueError(f"{name}: expected finite values, got NaN or inf in {_describe(arr)}")
-    return arr
-
-
-def _check_boxes(name, boxes, *, rank=None, strict_corners=True):
-    """Corner boxes (..., 4), finite; with strict_corners, x2 >= x1 and y2 >= y1
-    (column 2 >= column 0, column 3 >= column 1)."""
-    boxes = _as_float(name, boxes)
-    if boxes.ndim == 0 or boxes.shape[-1] != 4 or (rank is not None and boxes.ndim != rank):
-        want = "4 corner coordinates" if rank in (None, 1) else "an array (N, 4) of corner boxes"
-        raise ValueError(f"{name}: expected {want} (x1, y1, x2, y2), got {_describe(boxes)}")
-    if strict_corners:
-        bad = (boxes[..., 2] < boxes[..., 0]) | (boxes[..., 3] < boxes[..., 1])
-        if bad.any():
-            first = boxes.reshape(-1, 4)[np.flatnonzero(bad.reshape(-1))[0]].tolist()
-            raise ValueError(f"{name}: expected corners with x2 >= x1 and y2 >= y1, got "
-                             f"{int(bad.sum())} box(es) with a reversed corner, the first "
-                             f"{first}")
-    return boxes
-
-
-def _check_threshold(name, value):
-    if not isinstance(value, (int, float, np.integer, np.floating)) or isinstance(value, bool) \
-            or not 0.0 <= float(value) <= 1.0:
-        raise ValueError(f"{name}: expected a number in [0, 1], got {value!r}")
-    return float(value)
-
-
-def _check_max_boxes(max_boxes):
-    if not isinstance(max_boxes, (int, np.integer)) or isinstance(max_boxes, bool) or max_boxes < 0:
-        raise ValueError(f"max_boxes: expected an integer >= 0, got {max_boxes!r}")
-    return int(max_boxes)
-
-
-def _check_iou_pair(box1, box2):
-    return _check_boxes("box1", box1, rank=1), _check_boxes("box2", box2, rank=1)
-
-
-def _check_filter(boxes, box_confidence, box_class_probs, threshold):
-    boxes = _as_float("boxes", boxes)
-    box_confidence = _as_float("box_confidence", box_confidence)
-    box_class_probs = _as_float("box_class_probs", box_class_probs)
-    if boxes.ndim < 1 or boxes.shape[-1] != 4:
-        raise ValueError(f"boxes: expected shape (..., 4), e.g. (19, 19, 5, 4), got "
-                         f"{_describe(boxes)}")
-    if box_confidence.shape != boxes.shape[:-1] + (1,):
-        raise ValueError(f"box_confidence: expected shape {boxes.shape[:-1] + (1,)} (the grid "
-                         f"of boxes {boxes.shape} with a last dimension 1), got "
-                         f"{_describe(box_confidence)}")
-    if box_class_probs.shape[:-1] != boxes.shape[:-1] or box_class_probs.shape[-1] < 1:
-        raise ValueError(f"box_class_probs: expected shape {boxes.shape[:-1] + ('C',)} (the grid "
-                         f"of boxes {boxes.shape}, C >= 1 classes), got "
-                         f"{_describe(box_class_probs)}")
-    return boxes, box_confidence, box_class_probs, _check_threshold("threshold", threshold)
-
-
-def _check_nms(scores, boxes, classes, max_boxes, iou_threshold, strict_corners):
-    scores = _as_float("scores", scores)
-    if scores.ndim != 1:
-        raise ValueError(f"scores: expected shape (N,), got {_describe(scores)}")
-    boxes = _check_boxes("boxes", boxes, rank=2, strict_corners=strict_corners)
-    classes = np.asarray(classes)
-    if boxes.shape[0] != scores.shape[0] or classes.shape != scores.shape:
-        raise ValueError(f"scores (N,), boxes (N, 4) and classes (N,) must hold the same N boxes, "
-                         f"got scores {scores.shape}, boxes {boxes.shape}, classes {classes.shape}")
-    return (scores, boxes, classes, _check_max_boxes(max_boxes),
-            _check_threshold("iou_threshold", iou_threshold))
+from ._validate import checked
+from ._validate_detection import (
+    check_box_iou_matrix,
+    check_iou,
+    check_non_max_suppression,
+    check_yolo_filter_boxes,
+    check_yolo_non_max_suppression,
+)
 
 
 # ----------------------------------------------------------------------------- IoU
+@checked(check_iou)
 def iou(box1, box2):
     """Intersection over union of two corner boxes (the course's ``iou``).
 
@@ -141,10 +71,10 @@ def iou(box1, box2):
     Returns:
         iou: a Python float in [0, 1].
     """
-    box1, box2 = _check_iou_pair(box1, box2)
-    return float(_box_iou(box1[None, :], box2[None, :])[0, 0])
+    return float(box_iou_matrix.unchecked(box1[None, :], box2[None, :])[0, 0])
 
 
+@checked(check_box_iou_matrix)
 def box_iou_matrix(boxes1, boxes2):
     """Pairwise IoU: iou[i, j] = IoU(boxes1[i], boxes2[j]), the course's formula vectorised.
 
@@ -153,12 +83,6 @@ def box_iou_matrix(boxes1, boxes2):
     Returns:
         iou: (N, M), the dtype of the boxes (float64 for integer boxes).
     """
-    boxes1 = _check_boxes("boxes1", boxes1, rank=2)
-    boxes2 = _check_boxes("boxes2", boxes2, rank=2)
-    return _box_iou(boxes1, boxes2)
-
-
-def _box_iou(boxes1, boxes2):
     b1, b2 = boxes1[:, None, :], boxes2[None, :, :]          # (N, 1, 4) against (1, M, 4)
     xi1 = np.maximum(b1[..., 0], b2[..., 0])
     yi1 = np.maximum(b1[..., 1], b2[..., 1])
@@ -174,6 +98,7 @@ def _box_iou(boxes1, boxes2):
 
 
 # ----------------------------------------------------------------------------- filtering
+@checked(check_yolo_filter_boxes)
 def yolo_filter_boxes(boxes, box_confidence, box_class_probs, threshold=.6):
     """Keep the anchor boxes whose best class score reaches the threshold (the course's).
 
@@ -191,8 +116,6 @@ def yolo_filter_boxes(boxes, box_confidence, box_class_probs, threshold=.6):
         boxes in row-major order of the grid (as ``tf.boolean_mask``). An argmax tie picks
         the lowest class index (NumPy's, TensorFlow's and torch's argmax agree).
     """
-    boxes, box_confidence, box_class_probs, threshold = _check_filter(
-        boxes, box_confidence, box_class_probs, threshold)
     box_scores = box_confidence * box_class_probs
     box_classes = np.argmax(box_scores, axis=-1)
     box_class_scores = np.max(box_scores, axis=-1)
@@ -204,6 +127,7 @@ def yolo_filter_boxes(boxes, box_confidence, box_class_probs, threshold=.6):
 
 
 # ----------------------------------------------------------------------------- NMS
+@checked(check_non_max_suppression)
 def non_max_suppression(boxes, scores, max_output_size, iou_threshold=0.5, *,
                         strict_corners=False):
     """The indices greedy NMS selects, as ``tf.image.non_max_suppression`` (CPU kernel).
@@ -218,12 +142,6 @@ def non_max_suppression(boxes, scores, max_output_size, iou_threshold=0.5, *,
     Returns:
         nms_indices: (K,) int64, K <= max_output_size, in the order selected (decreasing score).
     """
-    scores, boxes, _, max_output_size, iou_threshold = _check_nms(
-        scores, boxes, np.zeros(np.shape(scores)), max_output_size, iou_threshold, strict_corners)
-    return _nms_indices(boxes, scores, max_output_size, iou_threshold)
-
-
-def _nms_indices(boxes, scores, max_output_size, iou_threshold):
     corners = np.concatenate([np.minimum(boxes[:, :2], boxes[:, 2:]),
                               np.maximum(boxes[:, :2], boxes[:, 2:])], axis=1)
     order = np.argsort(-scores, kind="stable")      # decreasing score, ties: lower index first
@@ -235,10 +153,11 @@ def _nms_indices(boxes, scores, max_output_size, iou_threshold):
         if suppressed[i]:
             continue
         selected.append(i)
-        suppressed |= _box_iou(corners[i:i + 1], corners)[0] >= iou_threshold
+        suppressed |= box_iou_matrix.unchecked(corners[i:i + 1], corners)[0] >= iou_threshold
     return np.array(selected, dtype=np.int64)
 
 
+@checked(check_yolo_non_max_suppression)
 def yolo_non_max_suppression(scores, boxes, classes, max_boxes=10, iou_threshold=0.5, *,
                              strict_corners=False):
     """Greedy NMS over all the boxes, whatever their class (the course's, which calls
@@ -252,12 +171,11 @@ def yolo_non_max_suppression(scores, boxes, classes, max_boxes=10, iou_threshold
     Returns:
         (scores, boxes, classes): (K,), (K, 4), (K,), K <= max_boxes, by decreasing score.
     """
-    scores, boxes, classes, max_boxes, iou_threshold = _check_nms(
-        scores, boxes, classes, max_boxes, iou_threshold, strict_corners)
-    nms_indices = _nms_indices(boxes, scores, max_boxes, iou_threshold)
+    nms_indices = non_max_suppression.unchecked(boxes, scores, max_boxes, iou_threshold)
     return scores[nms_indices], boxes[nms_indices], classes[nms_indices]
 
 
+@checked(check_yolo_non_max_suppression)
 def yolo_non_max_suppression_per_class(scores, boxes, classes, max_boxes=10, iou_threshold=0.5,
                                        *, strict_corners=False):
     """Greedy NMS within each class (a box only suppresses boxes of its own class), then the
@@ -266,13 +184,11 @@ def yolo_non_max_suppression_per_class(scores, boxes, classes, max_boxes=10, iou
     Same arguments and returns as :func:`yolo_non_max_suppression`; ties between equal
     scores of different classes: lower index first.
     """
-    scores, boxes, classes, max_boxes, iou_threshold = _check_nms(
-        scores, boxes, classes, max_boxes, iou_threshold, strict_corners)
     keep = []
     for c in np.unique(classes):
         in_class = np.flatnonzero(classes == c)
-        keep.extend(in_class[_nms_indices(boxes[in_class], scores[in_class], max_boxes,
-                                          iou_threshold)])
+        keep.extend(in_class[non_max_suppression.unchecked(boxes[in_class], scores[in_class],
+                                                           max_boxes, iou_threshold)])
     keep = np.sort(np.array(keep, dtype=np.int64))
     nms_indices = keep[np.argsort(-scores[keep], kind="stable")][:max_boxes]
     return scores[nms_indices], boxes[nms_indices], classes[nms_indices]

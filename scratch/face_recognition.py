@@ -28,37 +28,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import _describe
+from ._validate import checked
+from ._validate_face_recognition import check_triplet_loss
 
 
-def _check_triplet(y_pred, alpha):
-    if not isinstance(y_pred, (tuple, list)) or len(y_pred) != 3:
-        raise ValueError(f"y_pred: expected (anchor, positive, negative), three arrays (m, 128), "
-                         f"got {type(y_pred).__name__}"
-                         f"{f' of length {len(y_pred)}' if hasattr(y_pred, '__len__') else ''}")
-    arrays = []
-    for name, a in zip(("anchor", "positive", "negative"), y_pred):
-        arr = np.asarray(a)
-        if arr.dtype == np.bool_ or not (np.issubdtype(arr.dtype, np.floating)
-                                         or np.issubdtype(arr.dtype, np.integer)):
-            raise ValueError(f"{name}: expected a numeric array, got dtype {arr.dtype}")
-        if not np.issubdtype(arr.dtype, np.floating):
-            arr = arr.astype(np.float64)
-        if arr.ndim not in (1, 2) or arr.shape[-1] == 0:
-            raise ValueError(f"{name}: expected encodings (m, n) or one encoding (n,), n >= 1, "
-                             f"got {_describe(arr)}")
-        if not np.isfinite(arr).all():
-            raise ValueError(f"{name}: expected finite values, got NaN or inf in {_describe(arr)}")
-        arrays.append(arr)
-    if not arrays[0].shape == arrays[1].shape == arrays[2].shape:
-        raise ValueError(f"anchor, positive and negative must have the same shape, got "
-                         f"{arrays[0].shape}, {arrays[1].shape} and {arrays[2].shape}")
-    if not isinstance(alpha, (int, float, np.integer, np.floating)) or isinstance(alpha, bool) \
-            or not np.isfinite(alpha):
-        raise ValueError(f"alpha: expected a finite number, got {alpha!r}")
-    return arrays
-
-
+@checked(check_triplet_loss)
 def triplet_loss(y_true, y_pred, alpha=0.2):
     """J = sum_i max(||a_i - p_i||^2 - ||a_i - n_i||^2 + alpha, 0) (the course's).
 
@@ -70,7 +44,7 @@ def triplet_loss(y_true, y_pred, alpha=0.2):
     Returns:
         loss: a 0-d NumPy float of the encodings' dtype.
     """
-    anchor, positive, negative = _check_triplet(y_pred, alpha)
+    anchor, positive, negative = y_pred
     pos_dist = np.sum(np.square(anchor - positive), axis=-1)
     neg_dist = np.sum(np.square(anchor - negative), axis=-1)
     basic_loss = pos_dist - neg_dist + alpha
@@ -78,6 +52,7 @@ def triplet_loss(y_true, y_pred, alpha=0.2):
     return loss
 
 
+@checked(check_triplet_loss)
 def triplet_loss_backward(y_true, y_pred, alpha=0.2):
     """dJ/d(anchor, positive, negative) of :func:`triplet_loss`.
 
@@ -87,7 +62,7 @@ def triplet_loss_backward(y_true, y_pred, alpha=0.2):
     Returns:
         (d_anchor, d_positive, d_negative), each shaped like the encodings.
     """
-    anchor, positive, negative = _check_triplet(y_pred, alpha)
+    anchor, positive, negative = y_pred
     pos_dist = np.sum(np.square(anchor - positive), axis=-1)
     neg_dist = np.sum(np.square(anchor - negative), axis=-1)
     basic_loss = pos_dist - neg_dist + alpha

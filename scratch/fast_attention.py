@@ -30,8 +30,8 @@ import math
 import numpy as np
 
 from ._blas import ThreadPolicy, run_parallel, shard_bounds
+from ._validate_attention import _check_encoder_layer
 from .attention import COURSE_LAYER_NORM_EPS, ENCODER_LAYER_KEYS, MASK_VALUE
-from .attention import _check_encoder_layer
 
 
 class _Buffers:

@@ -38,11 +38,16 @@ from __future__ import annotations
 import numpy as np
 
 from ._blas import ThreadPolicy
-from ._validate import check_parameters
+from ._validate import checked
+from ._validate_fast_nn import (  # noqa: F401  (HIDDEN, OUTPUTS: re-exported)
+    HIDDEN,
+    OUTPUTS,
+    check_forward,
+    check_init,
+    check_labels,
+    check_thread_policy,
+)
 from .cost import LOG_CLAMP
-
-HIDDEN = ("relu", "tanh", "sigmoid")
-OUTPUTS = ("sigmoid", "softmax")
 
 
 def _sigmoid_(Z):
@@ -75,30 +80,14 @@ class MLP:
         buffer; a column of m ones (db = dZ 1) and for the softmax two (1, m) rows.
     """
 
+    @checked(check_init)
     def __init__(self, parameters, hidden_activation="relu", output="sigmoid", dtype=None,
                  thread_policy=None):
-        if hidden_activation not in HIDDEN:
-            raise ValueError(f"hidden_activation: expected one of {', '.join(map(repr, HIDDEN))}, "
-                             f"got {hidden_activation!r}")
-        if output not in OUTPUTS:
-            raise ValueError(f"output: expected one of {', '.join(map(repr, OUTPUTS))}, "
-                             f"got {output!r}")
-        L = check_parameters(parameters)      # the one validator of the course's dict
-        dtype = np.dtype(dtype if dtype is not None else np.asarray(parameters["W1"]).dtype)
-        if dtype not in (np.float32, np.float64):
-            raise ValueError(f"dtype: expected float32 or float64, got {dtype}")
+        L = len(parameters) // 2
         self.W, self.b = [None], [None]          # index l = 1..L, as in the notes
         for l in range(1, L + 1):
-            if f"W{l}" not in parameters or f"b{l}" not in parameters:
-                raise ValueError(f"parameters: missing W{l} or b{l}; got {sorted(parameters)}")
-            W = np.array(parameters[f"W{l}"], dtype=dtype, order="C")
-            b = np.array(parameters[f"b{l}"], dtype=dtype, order="C")
-            n_prev = self.W[-1].shape[0] if l > 1 else W.shape[1]
-            if W.ndim != 2 or W.shape[1] != n_prev or b.shape != (W.shape[0], 1):
-                raise ValueError(f"parameters: W{l} {W.shape} and b{l} {b.shape} do not chain; "
-                                 f"expected W{l} (n[{l}], {n_prev}) and b{l} (n[{l}], 1)")
-            self.W.append(W)
-            self.b.append(b)
+            self.W.append(np.array(parameters[f"W{l}"], dtype=dtype, order="C"))
+            self.b.append(np.array(parameters[f"b{l}"], dtype=dtype, order="C"))
         self.L = L
         self.layer_dims = [self.W[1].shape[1]] + [self.W[l].shape[0] for l in range(1, L + 1)]
         self.dtype = dtype
@@ -115,10 +104,8 @@ class MLP:
         return self._blas.policy
 
     @thread_policy.setter
+    @checked(check_thread_policy)
     def thread_policy(self, policy):
-        if policy is not None and not isinstance(policy, ThreadPolicy):
-            raise ValueError(f"thread_policy: expected a scratch._blas.ThreadPolicy or None, "
-                             f"got {type(policy).__name__}")
         self._blas = (policy if policy is not None else ThreadPolicy()).session()
 
     def __repr__(self):
@@ -139,24 +126,14 @@ class MLP:
         self._ones = np.ones((m, 1), self.dtype)             # db = dZ 1: a GEMV, ~10x np.sum's speed
         self.m = m
 
-    def _check(self, name, a, rows):
-        if not isinstance(a, np.ndarray) or a.ndim != 2 or a.shape[0] != rows \
-                or a.dtype != self.dtype:
-            got = (f"shape {a.shape}, dtype {a.dtype}" if isinstance(a, np.ndarray)
-                   else type(a).__name__)
-            raise ValueError(f"{name}: expected a {self.dtype} array of shape ({rows}, m), "
-                             f"got {got}")
-        if a.shape[1] == 0:
-            raise ValueError(f"{name}: expected at least one example (m >= 1), got m = 0")
-
     # ------------------------------------------------------------------ forward
+    @checked(check_forward)
     def forward(self, X):
         """A[l] = g(W[l] A[l-1] + b[l]) for l = 1..L, with A[0] = X (n[0], m).
 
         Returns A[L] (n[L], m): a view of the model's buffer, overwritten by the next
         call (copy it to keep it). A[1..L] stay in ``self.A`` for :meth:`backward`.
         """
-        self._check("X", X, self.layer_dims[0])
         self._buffers(X.shape[1])
         self._X = A_prev = X                                 # A[0], for dW[1]
         with self._blas as blas:
@@ -190,6 +167,7 @@ class MLP:
         Z /= s
 
     # ------------------------------------------------------------------ cost
+    @checked(check_labels)
     def cost(self, Y):
         """J of the last forward pass, a Python float; each log clamped at -100 as in
         :mod:`scratch.cost` (so a saturated A[L] gives a finite J, like ``nn.BCELoss``).
@@ -199,7 +177,6 @@ class MLP:
         softmax: J = -(1/m) sum_i sum_k Y_ki log A[L]_ki
         """
         A, m, log_ = self.A[self.L], self.m, self._log
-        self._check_Y(Y)
         with np.errstate(divide="ignore"):
             np.log(A, out=log_)
         np.maximum(log_, LOG_CLAMP, out=log_)
@@ -213,12 +190,8 @@ class MLP:
                 J += np.sum(log_) - blas.vdot(Y, log_)       # (1 - Y) . log(1 - A)
         return float(-J / m)
 
-    def _check_Y(self, Y):
-        self._check("Y", Y, self.layer_dims[-1])
-        if Y.shape[1] != self.m:
-            raise ValueError(f"Y: expected m = {self.m} columns like the last X, got {Y.shape}")
-
     # ------------------------------------------------------------------ backward
+    @checked(check_labels)
     def backward(self, Y):
         """Gradients of the last forward pass into ``self.dW[l]``, ``self.db[l]``.
 
@@ -230,7 +203,6 @@ class MLP:
         Overwrites A[l] with dZ[l]: call :meth:`forward` again before the next backward.
         """
         L, m = self.L, self.m
-        self._check_Y(Y)
         dZ = self.A[L]
         np.subtract(dZ, Y, out=dZ)                           # dZ[L] = A[L] - Y
         dZ *= 1 / m                                          #   with the cost's 1/m

@@ -39,11 +39,11 @@ from __future__ import annotations
 import numpy as np
 
 from ._blas import ThreadPolicy, run_parallel, shard_bounds
-from .char_rnn import _check_hidden, _check_number, _check_sequences
-from .char_rnn import _check_parameters as _check_char_parameters
+from ._validate_char_rnn import _check_hidden, _check_number, _check_sequences
+from ._validate_char_rnn import _check_parameters as _check_char_parameters
+from ._validate_rnn import _check_parameters as _check_rnn_parameters
 from .cost import LOG_CLAMP
 from .rnn import LSTM_KEYS, RNN_KEYS
-from .rnn import _check_parameters as _check_rnn_parameters
 
 #: the LSTM's gates in the order of the rows of its stacked W: the sigmoid gates first
 LSTM_GATE_ORDER = ("o", "f", "i", "c")

@@ -24,56 +24,45 @@ buggy version gives 0.2850931567761623; the test file reproduces both).
 """
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
-from ._validate import as_matrix, check_parameters
-from ._validate_c2w1 import check_backward_inputs, check_gradients, check_X_labels
+from ._validate import checked
+from ._validate_gradient_checking import (  # noqa: F401  (COURSE_LAYERS_DIMS: re-exported)
+    COURSE_LAYERS_DIMS,
+    check_backward_propagation_n,
+    check_dictionary_to_vector,
+    check_forward_propagation_n,
+    check_gradient_check,
+    check_gradient_check_n,
+    check_gradients_to_vector,
+    check_vector_to_dictionary,
+    check_x_theta,
+)
 from .initialization import _relu, _sigmoid
-
-#: the course's hard-coded network of ``vector_to_dictionary``: [n_x, n1, n2, n3]
-COURSE_LAYERS_DIMS = (4, 5, 3, 1)
 
 
 # ----------------------------------------------------------------------------- one dimension
-def _check_scalars(**values):
-    for name, value in values.items():
-        if np.ndim(value) != 0 or not np.isfinite(value) or isinstance(value, bool):
-            raise ValueError(f"{name}: expected a finite real number, got {value!r}")
-
-
+@checked(check_x_theta)
 def forward_propagation(x, theta):
     """J = theta x (x, theta real numbers)."""
-    _check_scalars(x=x, theta=theta)
     J = np.dot(theta, x)
     return J
 
 
+@checked(check_x_theta)
 def backward_propagation(x, theta):
     """dJ/dtheta = x."""
-    _check_scalars(x=x, theta=theta)
     dtheta = x
     return dtheta
 
 
-def _check_epsilon(epsilon):
-    if not isinstance(epsilon, numbers.Real) or not 0 < epsilon < 1:
-        raise ValueError(f"epsilon: expected a small positive number (the course uses 1e-7), "
-                         f"got {epsilon!r}")
-
-
-def _check_gradient_check(x, theta, epsilon):
-    _check_scalars(x=x, theta=theta)
-    _check_epsilon(epsilon)
-
-
+@checked(check_gradient_check)
 def gradient_check(x, theta, epsilon=1e-7, print_msg=False):
     """difference between dJ/dtheta = x and (J(theta + eps) - J(theta - eps)) / (2 eps).
 
-    Perturbs theta (the parameter), not x. Returns a Python float.
+    Perturbs theta (the parameter), not x. Returns a NumPy scalar, as the course's
+    (norm / norm: np.float64, shape ()), not an ndarray.
     """
-    _check_gradient_check(x, theta, epsilon)
     theta_plus = theta + epsilon
     theta_minus = theta - epsilon
     J_plus = forward_propagation(x, theta_plus)
@@ -88,7 +77,7 @@ def gradient_check(x, theta, epsilon=1e-7, print_msg=False):
 
     if print_msg:
         _print_verdict(difference)
-    return float(difference)
+    return difference
 
 
 def _print_verdict(difference):
@@ -107,6 +96,7 @@ def _layers_dims_of(parameters):
                                               for l in range(1, L + 1)]
 
 
+@checked(check_dictionary_to_vector)
 def dictionary_to_vector(parameters):
     """theta (n, 1): W1, b1, W2, b2, ..., WL, bL, each flattened row-major, stacked.
 
@@ -114,7 +104,7 @@ def dictionary_to_vector(parameters):
         (theta, keys): keys lists, for each row of theta, the name it came from
         (so "W1" 20 times for a (5, 4) W1).
     """
-    L = check_parameters(parameters)
+    L = len([k for k in parameters if k.startswith("W")])
     keys = []
     count = 0
     for key in [f"{k}{l}" for l in range(1, L + 1) for k in "Wb"]:
@@ -128,18 +118,7 @@ def dictionary_to_vector(parameters):
     return theta, keys
 
 
-def _check_theta(theta, layers_dims):
-    theta = as_matrix("theta", theta, finite=False)
-    dims = list(COURSE_LAYERS_DIMS if layers_dims is None else layers_dims)
-    if (len(dims) < 2 or not all(isinstance(n, numbers.Integral) and not isinstance(n, bool)
-                                 and n >= 1 for n in dims)):
-        raise ValueError(f"layers_dims: expected at least two positive integers, got {layers_dims!r}")
-    n = sum(dims[l] * dims[l - 1] + dims[l] for l in range(1, len(dims)))
-    if theta.shape != (n, 1):
-        raise ValueError(f"theta: expected a column of {n} values ({n}, 1) for layers_dims "
-                         f"{dims}, got shape {theta.shape}")
-
-
+@checked(check_vector_to_dictionary)
 def vector_to_dictionary(theta, layers_dims=None):
     """The inverse of :func:`dictionary_to_vector`.
 
@@ -151,7 +130,6 @@ def vector_to_dictionary(theta, layers_dims=None):
     Returns:
         {"W1", "b1", ..., "WL", "bL"}: views into theta (reshape copies nothing).
     """
-    _check_theta(theta, layers_dims)
     dims = COURSE_LAYERS_DIMS if layers_dims is None else layers_dims
     parameters = {}
     start = 0
@@ -164,10 +142,10 @@ def vector_to_dictionary(theta, layers_dims=None):
     return parameters
 
 
+@checked(check_gradients_to_vector)
 def gradients_to_vector(gradients):
     """grad (n, 1): dW1, db1, ..., dWL, dbL flattened row-major and stacked (theta's order)."""
-    L = check_parameters({k[1:]: v for k, v in gradients.items()
-                          if isinstance(k, str) and k[:2] in ("dW", "db")})
+    L = len([k for k in gradients if k.startswith("dW")])
     count = 0
     for key in [f"d{k}{l}" for l in range(1, L + 1) for k in "Wb"]:
         new_vector = np.reshape(gradients[key], (-1, 1))
@@ -180,6 +158,7 @@ def gradients_to_vector(gradients):
 
 
 # ----------------------------------------------------------------------------- the network
+@checked(check_forward_propagation_n)
 def forward_propagation_n(X, Y, parameters):
     """LINEAR -> RELU -> LINEAR -> RELU -> LINEAR -> SIGMOID and its cost.
 
@@ -189,10 +168,10 @@ def forward_propagation_n(X, Y, parameters):
         X: (n_x, m).  Y: (1, m) (or the rank-1 (m,) of the course's test case).
         parameters: {"W1", "b1", "W2", "b2", "W3", "b3"}.
     Returns:
-        (cost, cache): cost a Python float; cache = (Z1, A1, W1, b1, Z2, A2, W2, b2,
+        (cost, cache): cost a NumPy scalar (np.float64, shape (), as the course's np.sum);
+        cache = (Z1, A1, W1, b1, Z2, A2, W2, b2,
         Z3, A3, W3, b3).
     """
-    check_X_labels(X, Y, parameters)
     m = X.shape[1]
     W1 = parameters["W1"]
     b1 = parameters["b1"]
@@ -212,9 +191,10 @@ def forward_propagation_n(X, Y, parameters):
     cost = 1. / m * np.sum(log_probs)
 
     cache = (Z1, A1, W1, b1, Z2, A2, W2, b2, Z3, A3, W3, b3)
-    return float(cost), cache
+    return cost, cache
 
 
+@checked(check_backward_propagation_n)
 def backward_propagation_n(X, Y, cache):
     """Backward pass of :func:`forward_propagation_n` (correct: without the course's bugs).
 
@@ -225,7 +205,6 @@ def backward_propagation_n(X, Y, cache):
     Returns:
         {"dZ3", "dW3", "db3", "dA2", "dZ2", "dW2", "db2", "dA1", "dZ1", "dW1", "db1"}.
     """
-    check_backward_inputs(X, Y, cache)
     m = X.shape[1]
     (Z1, A1, W1, b1, Z2, A2, W2, b2, Z3, A3, W3, b3) = cache
 
@@ -249,12 +228,7 @@ def backward_propagation_n(X, Y, cache):
     return gradients
 
 
-def _check_gradient_check_n(parameters, gradients, X, Y, epsilon):
-    check_X_labels(X, Y, parameters)
-    check_gradients(gradients, parameters)
-    _check_epsilon(epsilon)
-
-
+@checked(check_gradient_check_n)
 def gradient_check_n(parameters, gradients, X, Y, epsilon=1e-7, print_msg=False):
     """difference between ``gradients`` and the centred differences of
     :func:`forward_propagation_n`'s cost, over every entry of theta.
@@ -263,9 +237,8 @@ def gradient_check_n(parameters, gradients, X, Y, epsilon=1e-7, print_msg=False)
         parameters: {"W1", ..., "b3"}.  gradients: {"dW1", ..., "db3"} (more keys ignored).
         X: (n_x, m).  Y: (1, m) or (m,).  epsilon: the step, 1e-7 in the course.
     Returns:
-        difference, a Python float (not an ndarray).
+        difference, a NumPy scalar as the course's (np.float64, shape ()), not an ndarray.
     """
-    _check_gradient_check_n(parameters, gradients, X, Y, epsilon)
     layers_dims = _layers_dims_of(parameters)
     parameters_values, _ = dictionary_to_vector(parameters)
     grad = gradients_to_vector(gradients)
@@ -291,4 +264,4 @@ def gradient_check_n(parameters, gradients, X, Y, epsilon=1e-7, print_msg=False)
 
     if print_msg:
         _print_verdict(difference)
-    return float(difference)
+    return difference

@@ -27,17 +27,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate_c2w1 import (
-    check_backward_inputs,
-    check_cost_inputs,
-    check_gradients,
-    check_layers_dims,
-    check_model_inputs,
-    check_X_labels,
-    check_X_parameters,
+from ._validate import checked
+from ._validate_initialization import (  # noqa: F401  (INITIALIZATIONS: re-exported)
+    INITIALIZATIONS,
+    check_backward_propagation,
+    check_compute_loss,
+    check_forward_propagation,
+    check_initialize,
+    check_model,
+    check_predict,
+    check_update_parameters,
 )
-
-INITIALIZATIONS = ("zeros", "random", "he")
 
 
 def _sigmoid(x):
@@ -51,6 +51,7 @@ def _relu(x):
 
 
 # ----------------------------------------------------------------------------- initialisation
+@checked(check_initialize)
 def initialize_parameters_zeros(layers_dims):
     """W[l] = zeros((n[l], n[l-1])), b[l] = zeros((n[l], 1)) for l = 1..L.
 
@@ -59,7 +60,6 @@ def initialize_parameters_zeros(layers_dims):
     Returns:
         {"W1", "b1", ..., "WL", "bL"}.
     """
-    check_layers_dims(layers_dims)
     parameters = {}
     L = len(layers_dims)
     for l in range(1, L):
@@ -68,12 +68,12 @@ def initialize_parameters_zeros(layers_dims):
     return parameters
 
 
+@checked(check_initialize)
 def initialize_parameters_random(layers_dims):
     """``np.random.seed(3)``; W[l] = randn(n[l], n[l-1]) * 10, b[l] = 0 (W1, W2, ... in order).
 
     Returns {"W1", "b1", ..., "WL", "bL"}.
     """
-    check_layers_dims(layers_dims)
     np.random.seed(3)
     parameters = {}
     L = len(layers_dims)
@@ -83,6 +83,7 @@ def initialize_parameters_random(layers_dims):
     return parameters
 
 
+@checked(check_initialize)
 def initialize_parameters_he(layers_dims):
     """``np.random.seed(3)``; W[l] = randn(n[l], n[l-1]) * sqrt(2 / n[l-1]), b[l] = 0.
 
@@ -90,7 +91,6 @@ def initialize_parameters_he(layers_dims):
     ReLU (which zeroes half its inputs): the scale neither grows nor dies with depth.
     Returns {"W1", "b1", ..., "WL", "bL"}.
     """
-    check_layers_dims(layers_dims)
     np.random.seed(3)
     parameters = {}
     L = len(layers_dims) - 1
@@ -102,6 +102,7 @@ def initialize_parameters_he(layers_dims):
 
 
 # ----------------------------------------------------------------------------- the network
+@checked(check_forward_propagation)
 def forward_propagation(X, parameters):
     """LINEAR -> RELU -> LINEAR -> RELU -> LINEAR -> SIGMOID.
 
@@ -110,7 +111,6 @@ def forward_propagation(X, parameters):
     Returns:
         (a3, cache): a3 (1, m); cache = (z1, a1, W1, b1, z2, a2, W2, b2, z3, a3, W3, b3).
     """
-    check_X_parameters(X, parameters)
     W1 = parameters["W1"]
     b1 = parameters["b1"]
     W2 = parameters["W2"]
@@ -129,8 +129,10 @@ def forward_propagation(X, parameters):
     return a3, cache
 
 
+@checked(check_compute_loss)
 def compute_loss(a3, Y):
-    """J = (1/m) nansum(-Y log a3 - (1 - Y) log(1 - a3)), a Python float.
+    """J = (1/m) nansum(-Y log a3 - (1 - Y) log(1 - a3)), a NumPy scalar (np.float64 for
+    float64 inputs, shape ()), as the course's.
 
     No clamp: a saturated wrong prediction (a3 = 0 with y = 1, or 1 with y = 0)
     gives inf; the nan of 0 * log(0) is dropped by nansum.
@@ -138,14 +140,14 @@ def compute_loss(a3, Y):
     Args:
         a3: (1, m) probabilities.  Y: (1, m) labels.
     """
-    check_cost_inputs(a3, Y)
     m = a3.shape[1]
     with np.errstate(divide="ignore", invalid="ignore"):
         logprobs = np.multiply(-np.log(a3), Y) + np.multiply(-np.log(1 - a3), 1 - Y)
         loss = 1. / m * np.nansum(logprobs)
-    return float(loss)
+    return loss
 
 
+@checked(check_backward_propagation)
 def backward_propagation(X, Y, cache):
     """Backward pass of :func:`forward_propagation`, the 1/m in dz3.
 
@@ -159,7 +161,6 @@ def backward_propagation(X, Y, cache):
         {"dz3", "dW3", "db3", "da2", "dz2", "dW2", "db2", "da1", "dz1", "dW1", "db1"}
         (the course's lower-case keys), each shaped like its variable.
     """
-    check_backward_inputs(X, Y, cache)
     m = X.shape[1]
     (z1, a1, W1, b1, z2, a2, W2, b2, z3, a3, W3, b3) = cache
 
@@ -183,12 +184,12 @@ def backward_propagation(X, Y, cache):
     return gradients
 
 
+@checked(check_update_parameters)
 def update_parameters(parameters, grads, learning_rate):
     """W[l] := W[l] - alpha dW[l]; b[l] := b[l] - alpha db[l], for l = 1..L.
 
     Returns a NEW dict (the input dict and its arrays are left unchanged).
     """
-    check_gradients(grads, parameters)
     new = {}
     L = len(parameters) // 2
     for k in range(L):
@@ -197,9 +198,9 @@ def update_parameters(parameters, grads, learning_rate):
     return new
 
 
+@checked(check_predict)
 def predict(X, y, parameters):
     """p = 1[a3 > 0.5] (1, m) of int; prints "Accuracy: " mean(p == y), as the course."""
-    check_X_labels(X, y, parameters, "y")
     a3, caches = forward_propagation(X, parameters)
     p = (a3 > 0.5).astype(int)
     print("Accuracy: " + str(np.mean((p[0, :] == np.reshape(y, (1, -1))[0, :]))))
@@ -214,6 +215,7 @@ def predict_dec(parameters, X):
 
 
 # ----------------------------------------------------------------------------- the model
+@checked(check_model)
 def model(X, Y, learning_rate=0.01, num_iterations=15000, print_cost=True, initialization="he",
           *, costs=None):
     """The week's three-layer model, [n_x, 10, 5, 1], full-batch gradient descent.
@@ -229,8 +231,6 @@ def model(X, Y, learning_rate=0.01, num_iterations=15000, print_cost=True, initi
     Returns:
         parameters {"W1", "b1", "W2", "b2", "W3", "b3"}.
     """
-    check_model_inputs(X, Y, learning_rate, num_iterations,
-                       initialization=(initialization, INITIALIZATIONS))
     layers_dims = [np.shape(X)[0], 10, 5, 1]
 
     if initialization == "zeros":

@@ -13,7 +13,14 @@ import copy
 
 import numpy as np
 
-from ._validate import check_column, check_X, check_XY, checked
+from ._validate import checked
+from ._validate_logistic_regression import (
+    check_initialize_with_zeros,
+    check_model,
+    check_optimize,
+    check_predict,
+    check_propagate,
+)
 from .activations import sigmoid_value
 from .cost import cross_entropy
 
@@ -23,26 +30,17 @@ def sigmoid(z):
     return sigmoid_value(np.asarray(z))
 
 
+@checked(check_initialize_with_zeros)
 def initialize_with_zeros(dim):
     """w = zeros((dim, 1)), b = 0.0 (a Python float).
 
     Zeros are fine for logistic regression: there is no hidden layer, hence no
     symmetry to break.
     """
-    if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool) or dim < 1:
-        raise ValueError(f"initialize_with_zeros: expected a positive integer dim, got {dim!r}")
-    return np.zeros((int(dim), 1)), 0.0
+    return np.zeros((dim, 1)), 0.0
 
 
-def _check_wbXY(w, b, X, Y):
-    X, Y = check_XY(X, Y)
-    w = check_column("w", w, X.shape[0])
-    if np.ndim(b) != 0:
-        raise ValueError(f"b: expected a scalar, got an array of shape {np.shape(b)}")
-    return w, b, X, Y
-
-
-@checked(_check_wbXY)
+@checked(check_propagate)
 def propagate(w, b, X, Y):
     """Forward and backward pass, vectorised over the m examples.
 
@@ -63,9 +61,7 @@ def propagate(w, b, X, Y):
     return {"dw": dw, "db": db}, np.squeeze(np.array(cost))
 
 
-_propagate = propagate.unchecked     # for optimize's loop, whose inputs are checked once
-
-
+@checked(check_propagate)
 def propagate_loops(w, b, X, Y):
     """The notes' explicit-loop version of :func:`propagate` (same returns).
 
@@ -82,7 +78,6 @@ def propagate_loops(w, b, X, Y):
     Slow on purpose: it is the derivation one example at a time, kept to show
     (and test) that vectorisation changes nothing but speed.
     """
-    w, b, X, Y = _check_wbXY(w, b, X, Y)
     n_x, m = X.shape
     dtype = np.result_type(w, X)
     if not np.issubdtype(dtype, np.floating):
@@ -107,6 +102,7 @@ def propagate_loops(w, b, X, Y):
     return {"dw": dw, "db": db}, np.squeeze(np.array(J))
 
 
+@checked(check_optimize)
 def optimize(w, b, X, Y, num_iterations=100, learning_rate=0.009, print_cost=False):
     """Gradient descent: repeat num_iterations times { w := w - alpha dw; b := b - alpha db }.
 
@@ -114,13 +110,12 @@ def optimize(w, b, X, Y, num_iterations=100, learning_rate=0.009, print_cost=Fal
         (params, grads, costs): params {"w", "b"}; grads of the last iteration
         (computed before its update); costs recorded every 100 iterations.
     """
-    w, b, X, Y = _check_wbXY(w, b, X, Y)
     w = copy.deepcopy(w)
     b = copy.deepcopy(b)
     costs = []
     grads = None
     for i in range(num_iterations):
-        grads, cost = _propagate(w, b, X, Y)
+        grads, cost = propagate.unchecked(w, b, X, Y)
         w = w - learning_rate * grads["dw"]
         b = b - learning_rate * grads["db"]
         if i % 100 == 0:
@@ -130,14 +125,14 @@ def optimize(w, b, X, Y, num_iterations=100, learning_rate=0.009, print_cost=Fal
     return {"w": w, "b": b}, grads, costs
 
 
+@checked(check_predict)
 def predict(w, b, X):
     """Y_prediction (1, m) of 0./1.: 1 where sigma(w^T X + b) > 0.5."""
-    X = check_X(X)
-    w = check_column("w", w, X.shape[0])
     A = sigmoid_value(np.dot(w.T, X) + b)
     return (A > 0.5).astype(np.float64)
 
 
+@checked(check_model)
 def model(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.5,
           print_cost=False):
     """Initialise with zeros, run :func:`optimize`, predict on both sets.
@@ -147,8 +142,6 @@ def model(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0
     Returns a dict with "costs", "Y_prediction_test", "Y_prediction_train", "w",
     "b", "learning_rate" and "num_iterations".
     """
-    X_train, Y_train = check_XY(X_train, Y_train, allow_rank1_Y=True)
-    X_test, Y_test = check_XY(X_test, Y_test, n_x=X_train.shape[0], allow_rank1_Y=True)
     w, b = initialize_with_zeros(X_train.shape[0])
     params, grads, costs = optimize(w, b, X_train, Y_train, num_iterations, learning_rate,
                                     print_cost)

@@ -18,30 +18,35 @@ The linear steps and hidden activations are :mod:`scratch.deep_nn`'s and
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
-from ._validate import as_matrix, check_parameters, check_same_shape, check_X, check_XY
-from .activations import get_activation
-from .cost import clamped_log, cross_entropy
-from .deep_nn import (
-    _check_dims,
-    _L_model_backward,
-    _backward_from_dZL,
-    _L_model_forward,
-    _update_parameters,
+from ._validate import checked
+from ._validate_multiclass import (  # noqa: F401  (OUTPUTS: re-exported)
+    OUTPUTS,
+    check_compute_cost_multiclass,
+    check_initialize_parameters_he,
+    check_L_model_backward_multiclass,
+    check_L_model_forward_multiclass,
+    check_one_hot,
+    check_softmax,
+    check_softmax_backward,
+    check_train_epoch,
 )
-
-OUTPUTS = ("softmax", "sigmoid")
+from .activations import get_activation
+from .cost import clamped_log
+from .deep_nn import (
+    L_model_backward,
+    L_model_forward,
+    _backward_from_dZL,
+    compute_cost,
+    linear_forward,
+    update_parameters,
+)
+from .optimization import random_mini_batches  # course 2's, written once (re-exported)
 
 
 # ----------------------------------------------------------------------------- softmax
-def _softmax(Z):
-    t = np.exp(Z - np.max(Z, axis=0, keepdims=True))
-    return t / np.sum(t, axis=0, keepdims=True)
-
-
+@checked(check_softmax)
 def softmax(Z):
     """A = softmax(Z), column by column: A_k = e^{Z_k - max_j Z_j} / sum_j e^{Z_j - max_j Z_j}.
 
@@ -56,12 +61,12 @@ def softmax(Z):
         (A, cache): A (C, m), each column positive(ish: entries may underflow to 0)
         and summing to 1; cache = Z.
     """
-    Z = as_matrix("Z", Z)
-    if not np.issubdtype(Z.dtype, np.floating):
-        Z = Z.astype(np.float64)
-    return _softmax(Z), Z
+    t = np.exp(Z - np.max(Z, axis=0, keepdims=True))
+    A = t / np.sum(t, axis=0, keepdims=True)
+    return A, Z
 
 
+@checked(check_softmax_backward)
 def softmax_backward(dA, cache):
     """dZ = J^T dA for the softmax Jacobian, column by column (a vector-Jacobian product).
 
@@ -76,12 +81,12 @@ def softmax_backward(dA, cache):
         dZ, (C, m).
     """
     Z = cache
-    check_same_shape("dA", dA, "Z (cache)", Z)
-    A = _softmax(Z)
+    A, _ = softmax.unchecked(Z)
     return A * (dA - np.sum(A * dA, axis=0, keepdims=True))
 
 
 # ----------------------------------------------------------------------------- labels
+@checked(check_one_hot)
 def one_hot(labels, C, dtype=np.float64):
     """Y[k, i] = 1 if labels[i] == k else 0.
 
@@ -95,49 +100,14 @@ def one_hot(labels, C, dtype=np.float64):
     Raises:
         ValueError naming the bad values when a label is not an integer in 0..C-1.
     """
-    if not isinstance(C, (int, np.integer)) or isinstance(C, bool) or C < 1:
-        raise ValueError(f"one_hot: expected a positive integer number of classes C, got {C!r}")
-    y = np.asarray(labels)
-    if y.ndim == 2 and y.shape[0] == 1:
-        y = y[0]
-    if y.ndim != 1 or y.size == 0:
-        raise ValueError(f"one_hot: expected labels of shape (m,) or (1, m) with m >= 1, "
-                         f"got shape {np.asarray(labels).shape}")
-    if not (np.issubdtype(y.dtype, np.integer) or np.issubdtype(y.dtype, np.floating)):
-        raise ValueError(f"one_hot: expected integer labels, got dtype {y.dtype}")
-    with np.errstate(invalid="ignore"):
-        bad = ~((y == np.round(y)) & (y >= 0) & (y < C)) if y.dtype.kind == "f" \
-            else ~((y >= 0) & (y < C))
-    if bad.any():
-        values = np.unique(y[bad])
-        shown = ", ".join(str(v) for v in values[:10]) + (", ..." if values.size > 10 else "")
-        raise ValueError(f"one_hot: expected integer labels in 0..{C - 1}, got "
-                         f"{int(bad.sum())} bad label(s): {shown}")
-    y = y.astype(np.int64)
+    y = labels                      # the m labels as integers (m,), by the check
     Y = np.zeros((C, y.size), dtype=dtype)
     Y[y, np.arange(y.size)] = 1
     return Y
 
 
-def _check_one_hot(Y, C):
-    """Y (C, m), entries in [0, 1], every column summing to 1: what dZ[L] = A[L] - Y needs."""
-    if Y.shape[0] != C:
-        raise ValueError(f"Y: expected one-hot labels with C = {C} rows (one per output unit), "
-                         f"got shape {Y.shape}")
-    s = np.sum(Y, axis=0)
-    # 1e-6: a column of C float32 probabilities sums to 1 within about C * 6e-8.
-    if np.any(Y < 0) or np.any(Y > 1) or np.any(np.abs(s - 1) > 1e-6):
-        bad = int(np.sum(np.abs(s - 1) > 1e-6) + np.sum(np.any((Y < 0) | (Y > 1), axis=0)))
-        raise ValueError(f"Y: expected one-hot columns (entries in [0, 1], each column summing "
-                         f"to 1; see one_hot), got {bad} column(s) that are not")
-
-
 # ----------------------------------------------------------------------------- cost
-def _cost_multiclass(AL, Y):
-    m = AL.shape[1]
-    return np.squeeze(-np.sum(Y * clamped_log(AL), keepdims=True) / m)  # 0-d ndarray
-
-
+@checked(check_compute_cost_multiclass)
 def compute_cost_multiclass(AL, Y):
     """Categorical cross-entropy J = -(1/m) sum_i sum_k Y_ki log AL_ki, as a 0-d ndarray.
 
@@ -156,19 +126,12 @@ def compute_cost_multiclass(AL, Y):
     wrong prediction torch returns the exact max(Z) - Z_y (e.g. 1000) and this
     function the clamp, 100.
     """
-    AL = as_matrix("AL", AL, finite=False)
-    Y = as_matrix("Y", Y, finite=False)
-    check_same_shape("AL", AL, "Y", Y)
-    return _cost_multiclass(AL, Y)
+    m = AL.shape[1]
+    return np.squeeze(-np.sum(Y * clamped_log(AL), keepdims=True) / m)  # 0-d ndarray
 
 
 # ----------------------------------------------------------------------------- forward, backward
-def _L_model_forward_multiclass(X, parameters, L, hidden_activation):
-    # week 4's forward loop with a softmax output; the cache of layer L is Z[L]
-    return _L_model_forward(X, parameters, L, hidden_activation,
-                            output_forward=lambda Z: (_softmax(Z), Z))
-
-
+@checked(check_L_model_forward_multiclass)
 def L_model_forward_multiclass(X, parameters, hidden_activation="relu"):
     """[LINEAR -> g] x (L-1) -> LINEAR -> SOFTMAX.
 
@@ -181,17 +144,22 @@ def L_model_forward_multiclass(X, parameters, hidden_activation="relu"):
         (AL, caches): AL (C, m), columns summing to 1; caches a list of L caches
         ((A_prev, W, b), Z) as in :func:`scratch.deep_nn.L_model_forward`.
     """
-    get_activation(hidden_activation)
-    L = check_parameters(parameters)
-    X = check_X(X, parameters["W1"].shape[1])
-    return _L_model_forward_multiclass(X, parameters, L, hidden_activation)
+    forward, _ = get_activation(hidden_activation)
+    caches = []
+    A = X
+    L = len(parameters) // 2                  # week 4's loop, a softmax output layer
+    for l in range(1, L):
+        A_prev = A
+        Z, linear_cache = linear_forward.unchecked(A_prev, parameters[f"W{l}"], parameters[f"b{l}"])
+        A, activation_cache = forward(Z)
+        caches.append((linear_cache, activation_cache))
+    Z, linear_cache = linear_forward.unchecked(A, parameters[f"W{L}"], parameters[f"b{L}"])
+    AL, activation_cache = softmax.unchecked(Z)          # the cache of layer L is Z[L]
+    caches.append((linear_cache, activation_cache))
+    return AL, caches
 
 
-def _L_model_backward_multiclass(AL, Y, caches, hidden_activation):
-    dZL = AL - Y                     # softmax + categorical cross-entropy, Y one-hot
-    return _backward_from_dZL(dZL, caches, hidden_activation)
-
-
+@checked(check_L_model_backward_multiclass)
 def L_model_backward_multiclass(AL, Y, caches, hidden_activation="relu"):
     """Backward pass of :func:`L_model_forward_multiclass`.
 
@@ -206,19 +174,12 @@ def L_model_backward_multiclass(AL, Y, caches, hidden_activation="relu"):
         grads: {"dA0", ..., "dA(L-1)", "dW1", ..., "dWL", "db1", ..., "dbL"}; dA[l]
         is the per-example derivative (no 1/m), as in week 4.
     """
-    get_activation(hidden_activation)
-    AL = as_matrix("AL", AL, finite=False)
-    Y = as_matrix("Y", Y, finite=False)
-    check_same_shape("AL", AL, "Y", Y)
-    _check_one_hot(Y, AL.shape[0])
-    if not isinstance(caches, (list, tuple)) or not caches:
-        raise ValueError(f"L_model_backward_multiclass: expected the list of caches from "
-                         f"L_model_forward_multiclass, got {type(caches).__name__}")
-    return _L_model_backward_multiclass(AL, Y.astype(AL.dtype, copy=False), caches,
-                                        hidden_activation)
+    dZL = AL - Y                     # softmax + categorical cross-entropy, Y one-hot
+    return _backward_from_dZL(dZL, caches, hidden_activation)
 
 
 # ----------------------------------------------------------------------------- initialisation
+@checked(check_initialize_parameters_he)
 def initialize_parameters_he(layer_dims, seed=3):
     """He initialisation: ``np.random.seed(seed)``; for l = 1..L:
     W[l] = randn(n[l], n[l-1]) * sqrt(2 / n[l-1]);  b[l] = zeros((n[l], 1)).
@@ -228,7 +189,7 @@ def initialize_parameters_he(layer_dims, seed=3):
 
     Returns {"W1", "b1", ..., "WL", "bL"} with L = len(layer_dims) - 1.
     """
-    dims = _check_dims(layer_dims)
+    dims = layer_dims
     np.random.seed(seed)
     parameters = {}
     for l in range(1, len(dims)):
@@ -237,50 +198,8 @@ def initialize_parameters_he(layer_dims, seed=3):
     return parameters
 
 
-# ----------------------------------------------------------------------------- mini-batches
-def random_mini_batches(X, Y, mini_batch_size=64, seed=0):
-    """The course's mini-batches: shuffle the columns, then cut.
-
-    ``np.random.seed(seed)``; permutation = list(np.random.permutation(m));
-    shuffled_X = X[:, permutation], shuffled_Y = Y[:, permutation]; then
-    floor(m / mini_batch_size) complete batches of mini_batch_size columns, and,
-    if m % mini_batch_size != 0, a last batch of the m % mini_batch_size left.
-    Every example lands in exactly one batch.
-
-    Args:
-        X: (n_x, m).  Y: (n_y, m), e.g. one-hot (C, m) or binary (1, m).
-        mini_batch_size: a positive integer (powers of two are usual: 64, 128, ...).
-        seed: the shuffle's seed (the course adds 1 each epoch).
-    Returns:
-        a list of (mini_batch_X (n_x, mb), mini_batch_Y (n_y, mb)).
-    """
-    X, Y = check_XY(X, Y, n_y=None)
-    if not isinstance(mini_batch_size, (int, np.integer)) or isinstance(mini_batch_size, bool) \
-            or mini_batch_size < 1:
-        raise ValueError(f"mini_batch_size: expected a positive integer, got {mini_batch_size!r}")
-    np.random.seed(seed)
-    m = X.shape[1]
-    mini_batches = []
-
-    # Step 1: shuffle (X, Y), the same permutation for both
-    permutation = list(np.random.permutation(m))
-    shuffled_X = X[:, permutation]
-    shuffled_Y = Y[:, permutation].reshape((Y.shape[0], m))
-
-    # Step 2: partition, complete batches first, then the partial last one
-    num_complete_minibatches = math.floor(m / mini_batch_size)
-    for k in range(num_complete_minibatches):
-        mini_batch_X = shuffled_X[:, k * mini_batch_size:(k + 1) * mini_batch_size]
-        mini_batch_Y = shuffled_Y[:, k * mini_batch_size:(k + 1) * mini_batch_size]
-        mini_batches.append((mini_batch_X, mini_batch_Y))
-    if m % mini_batch_size != 0:
-        mini_batch_X = shuffled_X[:, num_complete_minibatches * mini_batch_size:m]
-        mini_batch_Y = shuffled_Y[:, num_complete_minibatches * mini_batch_size:m]
-        mini_batches.append((mini_batch_X, mini_batch_Y))
-    return mini_batches
-
-
 # ----------------------------------------------------------------------------- training
+@checked(check_train_epoch)
 def train_epoch(X, Y, parameters, learning_rate, mini_batch_size=64, seed=0,
                 hidden_activation="relu", output="softmax", callback=None):
     """One epoch of mini-batch gradient descent.
@@ -301,29 +220,17 @@ def train_epoch(X, Y, parameters, learning_rate, mini_batch_size=64, seed=0,
         (parameters, costs): the new parameters and the cost of each batch, computed
         before its update (0-d ndarrays).
     """
-    get_activation(hidden_activation)
-    if output not in OUTPUTS:
-        raise ValueError(f"output: expected one of {', '.join(repr(o) for o in OUTPUTS)}, "
-                         f"got {output!r}")
-    L = check_parameters(parameters)
-    n_out = parameters[f"W{L}"].shape[0]
-    X, Y = check_XY(X, Y, n_x=parameters["W1"].shape[1], n_y=n_out)
-    if output == "softmax":
-        _check_one_hot(Y, n_out)
-    elif np.any(Y < 0) or np.any(Y > 1):
-        raise ValueError("Y: expected labels in [0, 1] for output='sigmoid', got values "
-                         f"from {Y.min()} to {Y.max()}")
     costs = []
     for t, (X_t, Y_t) in enumerate(random_mini_batches(X, Y, mini_batch_size, seed)):
         if output == "softmax":
-            AL, caches = _L_model_forward_multiclass(X_t, parameters, L, hidden_activation)
-            cost = _cost_multiclass(AL, Y_t)
-            grads = _L_model_backward_multiclass(AL, Y_t, caches, hidden_activation)
+            AL, caches = L_model_forward_multiclass.unchecked(X_t, parameters, hidden_activation)
+            cost = compute_cost_multiclass.unchecked(AL, Y_t)
+            grads = L_model_backward_multiclass.unchecked(AL, Y_t, caches, hidden_activation)
         else:
-            AL, caches = _L_model_forward(X_t, parameters, L, hidden_activation)
-            cost = cross_entropy(AL, Y_t)
-            grads = _L_model_backward(AL, Y_t, caches, hidden_activation)
-        parameters = _update_parameters(parameters, grads, learning_rate, L)
+            AL, caches = L_model_forward.unchecked(X_t, parameters, hidden_activation)
+            cost = compute_cost.unchecked(AL, Y_t)
+            grads = L_model_backward.unchecked(AL, Y_t, caches, hidden_activation)
+        parameters = update_parameters.unchecked(parameters, grads, learning_rate)
         costs.append(np.asarray(cost))
         if callback is not None and callback(t, cost, parameters):
             break

@@ -31,101 +31,28 @@ import math
 
 import numpy as np
 
-from ._validate import _describe, as_matrix, check_parameters, check_same_shape, check_X, check_XY
+from ._validate import checked
+from ._validate_optimization import (
+    check_backward_propagation,
+    check_compute_cost,
+    check_forward_propagation,
+    check_initialize_adam,
+    check_initialize_parameters,
+    check_initialize_velocity,
+    check_model,
+    check_random_mini_batches,
+    check_schedule_lr_decay,
+    check_update_lr,
+    check_update_parameters_with_adam,
+    check_update_parameters_with_gd,
+    check_update_parameters_with_momentum,
+)
 from .activations import relu, sigmoid
 from .cost import clamped_log
 
 
-# ----------------------------------------------------------------------------- checks
-def _check_rate(name, value, *, low=0.0, low_open=True, high=None):
-    """A real number in (low, high) / [low, high): the hyperparameters' ranges."""
-    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
-    if ok:
-        ok = math.isfinite(float(value)) and (value > low if low_open else value >= low)
-        ok = ok and (high is None or value < high)
-    if not ok:
-        lo = f"({low:g}" if low_open else f"[{low:g}"
-        hi = f"{high})" if high is not None else "inf)"
-        raise ValueError(f"{name}: expected a number in {lo}, {hi}, got {value!r}")
-
-
-def _check_state(name, state, parameters, L):
-    """``state`` (grads, v or s): exactly the keys dW1, db1, ..., dWL, dbL, shaped like W, b."""
-    if not isinstance(state, dict):
-        raise ValueError(f"{name}: expected a dict with keys dW1, db1, ..., got "
-                         f"{type(state).__name__}")
-    for l in range(1, L + 1):
-        for p in ("W", "b"):
-            key = f"d{p}{l}"
-            if key not in state:
-                raise ValueError(f"{name}: missing key {key!r}; expected dW1, db1, ..., dW{L}, "
-                                 f"db{L} to match the parameters, got {sorted(state)}")
-            shape = np.shape(parameters[f"{p}{l}"])
-            if np.shape(state[key]) != shape:
-                raise ValueError(f"{name}: {key} must have the shape of {p}{l} {shape}, got "
-                                 f"{_describe(state[key])}")
-
-
-def _check_update(parameters, grads, learning_rate, v=None, s=None, t=None, **betas):
-    """Every input of an update, before anything is computed: the dicts' keys and shapes,
-    alpha > 0, each beta in [0, 1), epsilon > 0, Adam's t >= 1. Returns L."""
-    L = check_parameters(parameters)
-    _check_state("grads", grads, parameters, L)
-    for name, state in (("v", v), ("s", s)):
-        if state is not None:
-            _check_state(name, state, parameters, L)
-    _check_rate("learning_rate", learning_rate)
-    for name, value in betas.items():
-        if name == "epsilon":
-            _check_rate(name, value)
-        else:
-            _check_rate(name, value, low_open=False, high=1)
-    if t is not None:
-        _check_t(t)
-    return L
-
-
-def _check_batches(X, Y, mini_batch_size):
-    X, Y = check_XY(X, Y, n_y=None)
-    if not isinstance(mini_batch_size, (int, np.integer)) or isinstance(mini_batch_size, bool) \
-            or mini_batch_size < 1:
-        raise ValueError(f"mini_batch_size: expected a positive integer, got {mini_batch_size!r}")
-    return X, Y
-
-
-def _check_cost(a3, Y):
-    a3, Y = as_matrix("a3", a3), as_matrix("Y", Y)
-    check_same_shape("a3", a3, "Y", Y)
-    return a3, Y
-
-
-def _check_backward(X, Y, cache):
-    if not isinstance(cache, tuple) or len(cache) % 4 or not cache:
-        raise ValueError(f"cache: expected the tuple (z1, a1, W1, b1, ...) from "
-                         f"forward_propagation, got {type(cache).__name__}")
-    X, Y = check_XY(X, Y, n_x=cache[2].shape[1], n_y=None)
-    if Y.shape != cache[-3].shape:
-        raise ValueError(f"Y: expected the shape of a[L] {cache[-3].shape}, got {Y.shape}")
-    return X, Y
-
-
-def _check_t(t):
-    if not isinstance(t, (int, np.integer)) or isinstance(t, bool) or t < 1:
-        raise ValueError(f"t: expected Adam's step count, an integer >= 1, got {t!r}")
-
-
-def _check_epoch(epoch_num, decay_rate, learning_rate0, time_interval=1):
-    if not isinstance(time_interval, (int, np.integer)) or isinstance(time_interval, bool) \
-            or time_interval < 1:
-        raise ValueError(f"time_interval: expected a positive integer, got {time_interval!r}")
-    _check_rate("learning_rate0", learning_rate0)
-    _check_rate("decay_rate", decay_rate, low_open=False)
-    if not isinstance(epoch_num, (int, np.integer)) or isinstance(epoch_num, bool) \
-            or epoch_num < 0:
-        raise ValueError(f"epoch_num: expected an integer >= 0, got {epoch_num!r}")
-
-
 # ----------------------------------------------------------------------------- gradient descent
+@checked(check_update_parameters_with_gd)
 def update_parameters_with_gd(parameters, grads, learning_rate):
     """One step of (mini-batch) gradient descent.
 
@@ -138,7 +65,7 @@ def update_parameters_with_gd(parameters, grads, learning_rate):
     Returns:
         parameters, a new dict.
     """
-    L = _check_update(parameters, grads, learning_rate)
+    L = len(parameters) // 2  # number of layers in the neural networks
     new = {}
     for l in range(1, L + 1):
         new["W" + str(l)] = parameters["W" + str(l)] - learning_rate * grads["dW" + str(l)]
@@ -147,6 +74,7 @@ def update_parameters_with_gd(parameters, grads, learning_rate):
 
 
 # ----------------------------------------------------------------------------- mini-batches
+@checked(check_random_mini_batches)
 def random_mini_batches(X, Y, mini_batch_size=64, seed=0):
     """The course's mini-batches: shuffle the columns, then cut.
 
@@ -161,7 +89,6 @@ def random_mini_batches(X, Y, mini_batch_size=64, seed=0):
     Returns:
         a list of (mini_batch_X (n_x, size), mini_batch_Y (n_y, size)).
     """
-    X, Y = _check_batches(X, Y, mini_batch_size)
     np.random.seed(seed)
     m = X.shape[1]
     mini_batches = []
@@ -185,9 +112,10 @@ def random_mini_batches(X, Y, mini_batch_size=64, seed=0):
 
 
 # ----------------------------------------------------------------------------- momentum
+@checked(check_initialize_velocity)
 def initialize_velocity(parameters):
     """v = 0: {"dW1": zeros like W1, "db1": zeros like b1, ...}."""
-    L = check_parameters(parameters)
+    L = len(parameters) // 2  # number of layers in the neural networks
     v = {}
     for l in range(1, L + 1):
         v["dW" + str(l)] = np.zeros_like(parameters["W" + str(l)])
@@ -195,6 +123,7 @@ def initialize_velocity(parameters):
     return v
 
 
+@checked(check_update_parameters_with_momentum)
 def update_parameters_with_momentum(parameters, grads, v, beta, learning_rate):
     """One step of gradient descent with momentum.
 
@@ -209,7 +138,7 @@ def update_parameters_with_momentum(parameters, grads, v, beta, learning_rate):
     Returns:
         (parameters, v), new dicts.
     """
-    L = _check_update(parameters, grads, learning_rate, v=v, beta=beta)
+    L = len(parameters) // 2  # number of layers in the neural networks
     parameters, v = dict(parameters), dict(v)
     for l in range(1, L + 1):
         v["dW" + str(l)] = beta * v["dW" + str(l)] + (1 - beta) * grads["dW" + str(l)]
@@ -220,12 +149,13 @@ def update_parameters_with_momentum(parameters, grads, v, beta, learning_rate):
 
 
 # ----------------------------------------------------------------------------- Adam
+@checked(check_initialize_adam)
 def initialize_adam(parameters):
     """v = 0 and s = 0, each {"dW1": zeros like W1, "db1": zeros like b1, ...}.
 
     Returns (v, s).
     """
-    L = check_parameters(parameters)
+    L = len(parameters) // 2  # number of layers in the neural networks
     v, s = {}, {}
     for l in range(1, L + 1):
         v["dW" + str(l)] = np.zeros_like(parameters["W" + str(l)])
@@ -235,6 +165,7 @@ def initialize_adam(parameters):
     return v, s
 
 
+@checked(check_update_parameters_with_adam)
 def update_parameters_with_adam(parameters, grads, v, s, t, learning_rate=0.01, beta1=0.9,
                                 beta2=0.999, epsilon=1e-8):
     """One step of Adam (the t-th; t counts from 1).
@@ -258,8 +189,7 @@ def update_parameters_with_adam(parameters, grads, v, s, t, learning_rate=0.01, 
     ``1 - np.power(beta1, t)``: the same number, but np.power returns a float64 NumPy
     scalar, which (NumPy 2's promotion rules) would turn float32 parameters into float64.
     """
-    L = _check_update(parameters, grads, learning_rate, v=v, s=s, t=t, beta1=beta1,
-                      beta2=beta2, epsilon=epsilon)
+    L = len(parameters) // 2  # number of layers in the neural networks
     parameters, v, s = dict(parameters), dict(v), dict(s)
     v_corrected, s_corrected = {}, {}
     for l in range(1, L + 1):
@@ -275,17 +205,19 @@ def update_parameters_with_adam(parameters, grads, v, s, t, learning_rate=0.01, 
 
 
 # ----------------------------------------------------------------------------- learning-rate decay
+@checked(check_update_lr)
 def update_lr(learning_rate0, epoch_num, decay_rate):
     """alpha = alpha0 / (1 + decay_rate * epoch_num)   (decay at every epoch).
 
     Args: learning_rate0 > 0; epoch_num an integer >= 0; decay_rate >= 0.
-    Returns: the learning rate, a float.
+    Returns: the learning rate, of the type the course's one line gives (a Python float
+    for Python numbers).
     """
-    _check_epoch(epoch_num, decay_rate, learning_rate0)
     learning_rate = learning_rate0 / (1 + decay_rate * epoch_num)
     return learning_rate
 
 
+@checked(check_schedule_lr_decay)
 def schedule_lr_decay(learning_rate0, epoch_num, decay_rate, time_interval=1000):
     """alpha = alpha0 / (1 + decay_rate * floor(epoch_num / time_interval))   (fixed interval).
 
@@ -294,22 +226,18 @@ def schedule_lr_decay(learning_rate0, epoch_num, decay_rate, time_interval=1000)
 
     Args: learning_rate0 > 0; epoch_num an integer >= 0; decay_rate >= 0;
         time_interval a positive integer.
-    Returns: the learning rate, a float.
+    Returns: the learning rate, a NumPy scalar as the course's (np.floor makes it np.float64).
     """
-    _check_epoch(epoch_num, decay_rate, learning_rate0, time_interval)
     learning_rate = learning_rate0 / (1 + decay_rate * np.floor(epoch_num / time_interval))
-    return float(learning_rate)
+    return learning_rate
 
 
 # ----------------------------------------------------------------------------- the week's network
+@checked(check_initialize_parameters)
 def initialize_parameters(layer_dims):
     """He initialisation: ``np.random.seed(3)``; W[l] = randn(n[l], n[l-1]) * sqrt(2 / n[l-1]);
     b[l] = 0. Returns {"W1", "b1", ..., "WL", "bL"}."""
     dims = list(layer_dims)
-    if len(dims) < 2 or not all(isinstance(n, (int, np.integer)) and not isinstance(n, bool)
-                                and n >= 1 for n in dims):
-        raise ValueError(f"layer_dims: expected at least two positive integers "
-                         f"[n_x, ..., n_y], got {layer_dims!r}")
     np.random.seed(3)
     parameters = {}
     for l in range(1, len(dims)):
@@ -318,6 +246,7 @@ def initialize_parameters(layer_dims):
     return parameters
 
 
+@checked(check_forward_propagation)
 def forward_propagation(X, parameters):
     """[LINEAR -> RELU] x (L-1) -> LINEAR -> SIGMOID (the course's: L = 3).
 
@@ -329,16 +258,7 @@ def forward_propagation(X, parameters):
         (a[L] (1, m), cache); cache = (z1, a1, W1, b1, z2, a2, W2, b2, ..., zL, aL, WL, bL),
         for L = 3 the course's (z1, a1, W1, b1, z2, a2, W2, b2, z3, a3, W3, b3).
     """
-    L, X = _check_forward(X, parameters)
-    return _forward(X, parameters, L)
-
-
-def _check_forward(X, parameters):
-    L = check_parameters(parameters)
-    return L, check_X(X, parameters["W1"].shape[1])
-
-
-def _forward(X, parameters, L):
+    L = len(parameters) // 2
     cache = ()
     a = X
     for l in range(1, L + 1):
@@ -349,23 +269,21 @@ def _forward(X, parameters, L):
     return a, cache
 
 
+@checked(check_compute_cost)
 def compute_cost(a3, Y):
     """The week's cost is a SUM over the batch: cost_total = sum(-Y log a3 - (1 - Y) log(1 - a3)).
 
     The model adds the batches' totals and divides by m once per epoch. Logs are
     clamped at -100 (as :mod:`scratch.cost`), which changes nothing unless a3 is exactly
-    0 or 1. Args: a3, Y (1, m). Returns a Python float.
+    0 or 1. Args: a3, Y (1, m). Returns a NumPy scalar (np.float64 for float64 inputs, shape
+    ()), as the course's np.sum.
     """
-    a3, Y = _check_cost(a3, Y)
-    return _cost_total(a3, Y)
-
-
-def _cost_total(a3, Y):
     logprobs = np.multiply(-clamped_log(a3), Y) + np.multiply(-clamped_log(1 - a3), 1 - Y)
     cost_total = np.sum(logprobs)
-    return float(cost_total)
+    return cost_total
 
 
+@checked(check_backward_propagation)
 def backward_propagation(X, Y, cache):
     """Backward pass of :func:`forward_propagation`, the 1/m in dz[L] (the course's).
 
@@ -378,11 +296,6 @@ def backward_propagation(X, Y, cache):
         gradients {"dz3", "dW3", "db3", "da2", "dz2", "dW2", "db2", "da1", "dz1", "dW1", "db1"}
         for L = 3 (in general dz[l], dW[l], db[l] for l = 1..L and da[l] for l = 1..L-1).
     """
-    X, Y = _check_backward(X, Y, cache)
-    return _backward(X, Y, cache)
-
-
-def _backward(X, Y, cache):
     m = X.shape[1]
     L = len(cache) // 4
     a = lambda l: X if l == 0 else cache[4 * (l - 1) + 1]  # noqa: E731
@@ -410,26 +323,7 @@ def predict(X, y, parameters):
 
 
 # ----------------------------------------------------------------------------- the week's model
-_DECAYS = (update_lr, schedule_lr_decay)
-
-
-def _check_model(X, Y, layers_dims, optimizer, mini_batch_size, num_epochs, decay, **rates):
-    if optimizer not in ("gd", "momentum", "adam"):
-        raise ValueError(f"optimizer: expected 'gd', 'momentum' or 'adam', got {optimizer!r}")
-    X, Y = check_XY(X, Y, n_x=list(layers_dims)[0])
-    for name, (value, high) in rates.items():
-        _check_rate(name, value, low_open=name not in ("beta", "beta1", "beta2", "decay_rate"),
-                    high=high)
-    if not isinstance(num_epochs, (int, np.integer)) or num_epochs < 1:
-        raise ValueError(f"num_epochs: expected a positive integer, got {num_epochs!r}")
-    if not isinstance(mini_batch_size, (int, np.integer)) or mini_batch_size < 1:
-        raise ValueError(f"mini_batch_size: expected a positive integer, got {mini_batch_size!r}")
-    if decay is not None and not callable(decay):
-        raise ValueError(f"decay: expected None, update_lr or schedule_lr_decay (a callable "
-                         f"decay(learning_rate0, epoch_num, decay_rate)), got {decay!r}")
-    return X, Y
-
-
+@checked(check_model)
 def model(X, Y, layers_dims, optimizer, learning_rate=0.0007, mini_batch_size=64, beta=0.9,
           beta1=0.9, beta2=0.999, epsilon=1e-8, num_epochs=5000, print_cost=True, decay=None,
           decay_rate=1):
@@ -449,10 +343,6 @@ def model(X, Y, layers_dims, optimizer, learning_rate=0.0007, mini_batch_size=64
     Returns:
         parameters, the trained dict. (The course also plots the costs; this does not.)
     """
-    X, Y = _check_model(X, Y, layers_dims, optimizer, mini_batch_size, num_epochs, decay,
-                        learning_rate=(learning_rate, None), beta=(beta, 1), beta1=(beta1, 1),
-                        beta2=(beta2, 1), epsilon=(epsilon, None), decay_rate=(decay_rate, None))
-    L = len(layers_dims)
     costs = []
     t = 0
     seed = 10
@@ -470,9 +360,9 @@ def model(X, Y, layers_dims, optimizer, learning_rate=0.0007, mini_batch_size=64
         minibatches = random_mini_batches(X, Y, mini_batch_size, seed)
         cost_total = 0
         for minibatch_X, minibatch_Y in minibatches:
-            a3, caches = _forward(minibatch_X, parameters, L - 1)
-            cost_total += _cost_total(a3, minibatch_Y)
-            grads = _backward(minibatch_X, minibatch_Y, caches)
+            a3, caches = forward_propagation.unchecked(minibatch_X, parameters)
+            cost_total += compute_cost.unchecked(a3, minibatch_Y)
+            grads = backward_propagation.unchecked(minibatch_X, minibatch_Y, caches)
             if optimizer == "gd":
                 parameters = update_parameters_with_gd(parameters, grads, learning_rate)
             elif optimizer == "momentum":

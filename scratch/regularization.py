@@ -26,17 +26,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate_c2w1 import (
-    DROPOUT_CACHE_NAMES,
-    check_backward_inputs,
-    check_cost_inputs,
-    check_keep_prob,
-    check_lambd,
-    check_layers_dims,
-    check_masks,
-    check_model_inputs,
-    check_three_layers,
-    check_X_parameters,
+from ._validate import checked
+from ._validate_regularization import (
+    check_backward_propagation_with_dropout,
+    check_backward_propagation_with_regularization,
+    check_compute_cost_with_regularization,
+    check_forward_propagation_with_dropout,
+    check_initialize_parameters,
+    check_model,
 )
 from .initialization import (  # noqa: F401  (re-exported: the course's reg_utils names)
     _relu,
@@ -55,12 +52,12 @@ __all__ = ["initialize_parameters", "compute_cost", "compute_cost_with_regulariz
            "update_parameters", "predict", "predict_dec", "model"]
 
 
+@checked(check_initialize_parameters)
 def initialize_parameters(layer_dims):
     """``np.random.seed(3)``; W[l] = randn(n[l], n[l-1]) / sqrt(n[l-1]), b[l] = 0.
 
     Returns {"W1", "b1", ..., "WL", "bL"}.
     """
-    check_layers_dims(layer_dims)
     np.random.seed(3)
     parameters = {}
     L = len(layer_dims)
@@ -71,14 +68,10 @@ def initialize_parameters(layer_dims):
 
 
 # ----------------------------------------------------------------------------- L2
-def _check_cost_with_regularization(A3, Y, parameters, lambd):
-    check_cost_inputs(A3, Y)
-    check_three_layers(parameters)
-    check_lambd(lambd)
-
-
+@checked(check_compute_cost_with_regularization)
 def compute_cost_with_regularization(A3, Y, parameters, lambd):
-    """J_reg = J + lambd / (2 m) (sum W1^2 + sum W2^2 + sum W3^2), a Python float.
+    """J_reg = J + lambd / (2 m) (sum W1^2 + sum W2^2 + sum W3^2), a NumPy scalar as the
+    course's (np.float64 for float64 inputs, shape (): its test checks the shape).
 
     J is :func:`compute_cost` (the course's nansum cross-entropy); biases are not
     penalised.
@@ -86,7 +79,6 @@ def compute_cost_with_regularization(A3, Y, parameters, lambd):
     Args:
         A3: (1, m).  Y: (1, m).  parameters: {"W1", ..., "b3"}.  lambd: >= 0.
     """
-    _check_cost_with_regularization(A3, Y, parameters, lambd)
     m = A3.shape[1]
     W1 = parameters["W1"]
     W2 = parameters["W2"]
@@ -96,14 +88,10 @@ def compute_cost_with_regularization(A3, Y, parameters, lambd):
     L2_regularization_cost = (1. / m * lambd / 2) * (np.sum(np.square(W1)) + np.sum(np.square(W2)) + np.sum(np.square(W3)))
 
     cost = cross_entropy_cost + L2_regularization_cost
-    return float(cost)
+    return cost
 
 
-def _check_backward_with_regularization(X, Y, cache, lambd):
-    check_backward_inputs(X, Y, cache)
-    check_lambd(lambd)
-
-
+@checked(check_backward_propagation_with_regularization)
 def backward_propagation_with_regularization(X, Y, cache, lambd):
     """Backward pass of :func:`forward_propagation` for the L2-regularized cost.
 
@@ -116,7 +104,6 @@ def backward_propagation_with_regularization(X, Y, cache, lambd):
     Returns:
         {"dZ3", "dW3", "db3", "dA2", "dZ2", "dW2", "db2", "dA1", "dZ1", "dW1", "db1"}.
     """
-    _check_backward_with_regularization(X, Y, cache, lambd)
     m = X.shape[1]
     (Z1, A1, W1, b1, Z2, A2, W2, b2, Z3, A3, W3, b3) = cache
 
@@ -141,14 +128,7 @@ def backward_propagation_with_regularization(X, Y, cache, lambd):
 
 
 # ----------------------------------------------------------------------------- dropout
-def _check_forward_with_dropout(X, parameters, keep_prob, masks):
-    check_X_parameters(X, parameters)
-    check_keep_prob(keep_prob)
-    if masks is not None:
-        check_masks(masks, [np.shape(parameters["W1"])[0], np.shape(parameters["W2"])[0]],
-                    np.shape(X)[1])
-
-
+@checked(check_forward_propagation_with_dropout)
 def forward_propagation_with_dropout(X, parameters, keep_prob=0.5, *, masks=None):
     """LINEAR -> RELU + DROPOUT -> LINEAR -> RELU + DROPOUT -> LINEAR -> SIGMOID.
 
@@ -165,7 +145,6 @@ def forward_propagation_with_dropout(X, parameters, keep_prob=0.5, *, masks=None
         (A3, cache): A3 (1, m); cache = (Z1, D1, A1, W1, b1, Z2, D2, A2, W2, b2, Z3, A3,
         W3, b3) with D1, D2 boolean (n[l], m) and A1, A2 the dropped, rescaled activations.
     """
-    _check_forward_with_dropout(X, parameters, keep_prob, masks)
     np.random.seed(1)
 
     W1 = parameters["W1"]
@@ -196,11 +175,7 @@ def forward_propagation_with_dropout(X, parameters, keep_prob=0.5, *, masks=None
     return A3, cache
 
 
-def _check_backward_with_dropout(X, Y, cache, keep_prob):
-    check_backward_inputs(X, Y, cache, DROPOUT_CACHE_NAMES)
-    check_keep_prob(keep_prob)
-
-
+@checked(check_backward_propagation_with_dropout)
 def backward_propagation_with_dropout(X, Y, cache, keep_prob):
     """Backward pass of :func:`forward_propagation_with_dropout`: the same masks again.
 
@@ -214,7 +189,6 @@ def backward_propagation_with_dropout(X, Y, cache, keep_prob):
     Returns:
         {"dZ3", "dW3", "db3", "dA2", "dZ2", "dW2", "db2", "dA1", "dZ1", "dW1", "db1"}.
     """
-    _check_backward_with_dropout(X, Y, cache, keep_prob)
     m = X.shape[1]
     (Z1, D1, A1, W1, b1, Z2, D2, A2, W2, b2, Z3, A3, W3, b3) = cache
 
@@ -242,16 +216,7 @@ def backward_propagation_with_dropout(X, Y, cache, keep_prob):
 
 
 # ----------------------------------------------------------------------------- the model
-def _check_model(X, Y, learning_rate, num_iterations, lambd, keep_prob):
-    check_model_inputs(X, Y, learning_rate, num_iterations)
-    check_lambd(lambd)
-    check_keep_prob(keep_prob)
-    if lambd != 0 and keep_prob != 1:
-        raise ValueError(f"model: expected L2 (lambd > 0) or dropout (keep_prob < 1), not both "
-                         f"(the course's model does one at a time), got lambd={lambd!r} and "
-                         f"keep_prob={keep_prob!r}")
-
-
+@checked(check_model)
 def model(X, Y, learning_rate=0.3, num_iterations=30000, print_cost=True, lambd=0, keep_prob=1,
           *, costs=None):
     """The week's model: [n_x, 20, 3, 1], full-batch gradient descent, with L2 (lambd > 0),
@@ -266,7 +231,6 @@ def model(X, Y, learning_rate=0.3, num_iterations=30000, print_cost=True, lambd=
     Returns:
         parameters {"W1", "b1", "W2", "b2", "W3", "b3"}.
     """
-    _check_model(X, Y, learning_rate, num_iterations, lambd, keep_prob)
     layers_dims = [X.shape[0], 20, 3, 1]
     parameters = initialize_parameters(layers_dims)
 

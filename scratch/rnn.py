@@ -36,19 +36,37 @@ Wy (n_y, n_a), by (n_y, 1); in a GRU the hidden state is the memory cell, a<t> =
 Backward: every ``*_backward`` takes the upstream gradient of the hidden states (the output
 layer excluded, no 1/m): ``da`` (n_a, m, T_x) is dJ/da<t> coming from outside the recurrence
 (e.g. from y<t>), and the functions add the gradient flowing back from step t+1 themselves.
-The returned dW are SUMS over the m examples and the T_x steps.
+The returned dW are SUMS over the m examples and the T_x steps. As the course's
+(``n_a, m, T_x = da.shape``), T_x is read off ``da``, not off the caches: the backward pass
+runs through the FIRST T_x steps of the caches (t = T_x - 1 down to 0), as if the sequence
+ended there, and dx is (n_x, m, T_x). The course's notebook calls ``lstm_backward`` with da
+(5, 10, 4) and caches of 7 steps (docs/course_results.md has its printed gradients).
 """
 from __future__ import annotations
 
 import numpy as np
 
-from ._validate import _describe
+from ._validate import checked
+from ._validate_rnn import (  # noqa: F401  (the key lists: re-exported, the course's names)
+    GRU_KEYS,
+    LSTM_KEYS,
+    RNN_KEYS,
+    check_gru_backward,
+    check_gru_backward_torch_form,
+    check_gru_cell_backward,
+    check_gru_cell_backward_torch_form,
+    check_gru_cell_forward,
+    check_gru_forward,
+    check_lstm_backward,
+    check_lstm_cell_backward,
+    check_lstm_cell_forward,
+    check_lstm_forward,
+    check_rnn_backward,
+    check_rnn_cell_backward,
+    check_rnn_cell_forward,
+    check_rnn_forward,
+)
 from .activations import sigmoid_value as sigmoid
-
-#: the course's parameter names for each cell: (gate weights, output weights)
-RNN_KEYS = ("Wax", "Waa", "ba", "Wya", "by")
-LSTM_KEYS = ("Wf", "bf", "Wi", "bi", "Wc", "bc", "Wo", "bo", "Wy", "by")
-GRU_KEYS = ("Wr", "br", "Wu", "bu", "Wc", "bc", "Wy", "by")
 
 
 def _softmax(z):
@@ -58,122 +76,8 @@ def _softmax(z):
     return e / np.sum(e, axis=0, keepdims=True)
 
 
-# ============================================================================ input checks
-def _array(name, a, ndim):
-    arr = np.asarray(a)
-    if arr.ndim != ndim:
-        raise ValueError(f"{name}: expected a {ndim}-D array, got {_describe(arr)}")
-    if not (np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)):
-        raise ValueError(f"{name}: expected a numeric array, got dtype {arr.dtype}")
-    return arr
-
-
-def _expect_shape(name, arr, shape, what):
-    if arr.shape != shape:
-        raise ValueError(f"{name}: expected shape {shape} ({what}), got {_describe(arr)}")
-
-
-def _check_parameters(parameters, cell):
-    """The dict holds every key of ``cell`` ("rnn", "lstm" or "gru") with consistent shapes.
-
-    Returns (n_x, n_a, n_y), read off the parameters.
-    """
-    keys = {"rnn": RNN_KEYS, "lstm": LSTM_KEYS, "gru": GRU_KEYS}[cell]
-    if not isinstance(parameters, dict):
-        raise ValueError(f"parameters: expected a dict with keys {', '.join(keys)}, got "
-                         f"{type(parameters).__name__}")
-    missing = [k for k in keys if k not in parameters]
-    if missing:
-        raise ValueError(f"parameters: missing {', '.join(missing)} for the {cell.upper()} cell; "
-                         f"expected {', '.join(keys)}, got {', '.join(sorted(parameters))}")
-    p = {k: _array(f"parameters[{k!r}]", parameters[k], 2) for k in keys}
-    out = "Wya" if cell == "rnn" else "Wy"
-    n_y, n_a = p[out].shape
-    if cell == "rnn":
-        n_x = p["Wax"].shape[1]
-        _expect_shape("parameters['Wax']", p["Wax"], (n_a, n_x), f"(n_a, n_x), n_a = {n_a} from Wya")
-        _expect_shape("parameters['Waa']", p["Waa"], (n_a, n_a), "(n_a, n_a)")
-        _expect_shape("parameters['ba']", p["ba"], (n_a, 1), "(n_a, 1)")
-    else:
-        gates = [k for k in keys if k.startswith("W") and k != "Wy"]
-        if len({p[W].shape for W in gates}) > 1:
-            raise ValueError(f"parameters['{gates[0]}'], ...: expected shape (n_a, n_a + n_x) for "
-                             f"every gate (acting on [a_prev; xt]), got "
-                             f"{', '.join(f'{W} {p[W].shape}' for W in gates)}")
-        n_x = p[gates[0]].shape[1] - n_a
-        if n_x < 1:
-            raise ValueError(f"parameters[{gates[0]!r}]: expected shape (n_a, n_a + n_x) acting on "
-                             f"[a_prev; xt], n_a = {n_a} from Wy, got {_describe(p[gates[0]])}")
-        for W in gates:
-            _expect_shape(f"parameters[{W!r}]", p[W], (n_a, n_a + n_x),
-                          f"(n_a, n_a + n_x) = ({n_a}, {n_a} + {n_x}), hidden columns first")
-            _expect_shape(f"parameters['b{W[1:]}']", p["b" + W[1:]], (n_a, 1), "(n_a, 1)")
-    _expect_shape("parameters['by']", p["by"], (n_y, 1), "(n_y, 1)")
-    return n_x, n_a, n_y
-
-
-def _check_step(xt, a_prev, parameters, cell, c_prev=None, prev="a_prev"):
-    """One time step: xt (n_x, m), a_prev (n_a, m) (and c_prev (n_a, m)) fit the parameters."""
-    n_x, n_a, _ = _check_parameters(parameters, cell)
-    xt = _array("xt", xt, 2)
-    _expect_shape("xt", xt, (n_x, xt.shape[1]), f"(n_x, m) with n_x = {n_x} from the parameters")
-    if xt.shape[1] == 0:
-        raise ValueError(f"xt: expected at least one example (m >= 1), got {_describe(xt)}")
-    m = xt.shape[1]
-    _expect_shape(prev, _array(prev, a_prev, 2), (n_a, m), f"(n_a, m), n_a = {n_a}, m = {m} from xt")
-    if c_prev is not None:
-        _expect_shape("c_prev", _array("c_prev", c_prev, 2), (n_a, m), "(n_a, m), like a_prev")
-
-
-def _check_sequence(x, a0, parameters, cell, first="a0"):
-    """A whole sequence: x (n_x, m, T_x) with T_x >= 1 and m >= 1, a0 (n_a, m)."""
-    n_x, n_a, _ = _check_parameters(parameters, cell)
-    x = _array("x", x, 3)
-    n_x_given, m, T_x = x.shape
-    if n_x_given != n_x:
-        raise ValueError(f"x: expected shape (n_x, m, T_x) with n_x = {n_x} from the parameters, "
-                         f"got {_describe(x)}")
-    if T_x == 0:
-        raise ValueError(f"x: expected a sequence of at least one time step (T_x >= 1), got "
-                         f"T_x = 0 ({_describe(x)})")
-    if m == 0:
-        raise ValueError(f"x: expected at least one example (m >= 1), got m = 0 ({_describe(x)})")
-    _expect_shape(first, _array(first, a0, 2), (n_a, m), f"(n_a, m), n_a = {n_a}, m = {m} from x")
-
-
-def _check_cell_cache(cache, size, name):
-    if not isinstance(cache, tuple) or len(cache) != size:
-        raise ValueError(f"cache: expected the {size}-tuple returned by {name}, got "
-                         f"{type(cache).__name__} of length {len(cache) if hasattr(cache, '__len__') else '?'}")
-
-
-def _check_upstream(name, d, shape, what):
-    _expect_shape(name, _array(name, d, len(shape)), shape, what)
-
-
-def _check_step_backward(d_next, cache, size, forward, names=("da_next",), extra=()):
-    """Upstream gradients of one step have the shape of the step's hidden state."""
-    _check_cell_cache(cache, size, forward)
-    shape = np.shape(cache[0])
-    for name, d in zip(names, (d_next, *extra)):
-        _check_upstream(name, d, shape, "(n_a, m), like the step's hidden state")
-
-
-def _check_caches(d, caches, cell_size, forward, name="da"):
-    """caches = (list of T_x cell caches, x) and d (n_a, m, T_x) with the same T_x."""
-    if not (isinstance(caches, tuple) and len(caches) == 2 and isinstance(caches[0], list)):
-        raise ValueError(f"caches: expected (list of cell caches, x) as returned by {forward}, "
-                         f"got {type(caches).__name__}")
-    cell_caches, x = caches
-    if len(cell_caches) == 0:
-        raise ValueError("caches: expected at least one time step (T_x >= 1), got an empty list")
-    _check_cell_cache(cell_caches[0], cell_size, forward)
-    n_a, m = np.shape(cell_caches[0][0])
-    _check_upstream(name, d, (n_a, m, len(cell_caches)),
-                    f"(n_a, m, T_x) = ({n_a}, {m}, {len(cell_caches)}) from the caches")
-
-
 # ============================================================================ basic RNN
+@checked(check_rnn_cell_forward)
 def rnn_cell_forward(xt, a_prev, parameters):
     """One step of the basic RNN.
 
@@ -186,11 +90,6 @@ def rnn_cell_forward(xt, a_prev, parameters):
     Returns:
         (a_next, yt_pred, cache): (n_a, m), (n_y, m); cache = (a_next, a_prev, xt, parameters).
     """
-    _check_step(xt, a_prev, parameters, "rnn")
-    return _rnn_cell_forward(np.asarray(xt), np.asarray(a_prev), parameters)
-
-
-def _rnn_cell_forward(xt, a_prev, parameters):
     Wax, Waa, Wya = parameters["Wax"], parameters["Waa"], parameters["Wya"]
     ba, by = parameters["ba"], parameters["by"]
     a_next = np.tanh(np.dot(Wax, xt) + np.dot(Waa, a_prev) + ba)
@@ -199,6 +98,7 @@ def _rnn_cell_forward(xt, a_prev, parameters):
     return a_next, yt_pred, cache
 
 
+@checked(check_rnn_forward)
 def rnn_forward(x, a0, parameters):
     """The basic RNN over T_x steps: a<t>, y<t> = rnn_cell_forward(x<t>, a<t-1>), a<0> = a0.
 
@@ -208,8 +108,6 @@ def rnn_forward(x, a0, parameters):
         (a, y_pred, caches): a (n_a, m, T_x), y_pred (n_y, m, T_x);
         caches = (list of the T_x cell caches, x).
     """
-    _check_sequence(x, a0, parameters, "rnn")
-    x, a0 = np.asarray(x), np.asarray(a0)
     caches = []
     n_x, m, T_x = x.shape
     n_y, n_a = parameters["Wya"].shape
@@ -218,7 +116,7 @@ def rnn_forward(x, a0, parameters):
     y_pred = np.zeros((n_y, m, T_x), dtype=dtype)
     a_next = a0
     for t in range(T_x):
-        a_next, yt_pred, cache = _rnn_cell_forward(x[:, :, t], a_next, parameters)
+        a_next, yt_pred, cache = rnn_cell_forward.unchecked(x[:, :, t], a_next, parameters)
         a[:, :, t] = a_next
         y_pred[:, :, t] = yt_pred
         caches.append(cache)
@@ -226,6 +124,7 @@ def rnn_forward(x, a0, parameters):
     return a, y_pred, caches
 
 
+@checked(check_rnn_cell_backward)
 def rnn_cell_backward(da_next, cache):
     """Backward through one RNN step (tanh'(z) = 1 - tanh(z)^2 = 1 - a_next^2).
 
@@ -240,11 +139,6 @@ def rnn_cell_backward(da_next, cache):
     Returns:
         dict dxt (n_x, m), da_prev (n_a, m), dWax (n_a, n_x), dWaa (n_a, n_a), dba (n_a, 1).
     """
-    _check_step_backward(da_next, cache, 4, "rnn_cell_forward")
-    return _rnn_cell_backward(np.asarray(da_next), cache)
-
-
-def _rnn_cell_backward(da_next, cache):
     (a_next, a_prev, xt, parameters) = cache
     Wax, Waa = parameters["Wax"], parameters["Waa"]
     dtanh = (1 - a_next ** 2) * da_next
@@ -256,6 +150,7 @@ def _rnn_cell_backward(da_next, cache):
     return {"dxt": dxt, "da_prev": da_prev, "dWax": dWax, "dWaa": dWaa, "dba": dba}
 
 
+@checked(check_rnn_backward)
 def rnn_backward(da, caches):
     """Backpropagation through time for the basic RNN.
 
@@ -268,12 +163,11 @@ def rnn_backward(da, caches):
 
     Args:
         da: (n_a, m, T_x), the upstream gradient of every hidden state (output layer
-            excluded, no 1/m).  caches: from :func:`rnn_forward`.
+            excluded, no 1/m).  caches: from :func:`rnn_forward`, of T_x steps or more:
+            T_x is da's, and the first T_x steps are backpropagated (the course's rule).
     Returns:
         dict dx (n_x, m, T_x), da0 (n_a, m), dWax (n_a, n_x), dWaa (n_a, n_a), dba (n_a, 1).
     """
-    _check_caches(da, caches, 4, "rnn_forward")
-    da = np.asarray(da)
     (caches, x) = caches
     (a1, a0, x1, parameters) = caches[0]
     n_a, m, T_x = da.shape
@@ -285,7 +179,7 @@ def rnn_backward(da, caches):
     dba = np.zeros((n_a, 1), dtype=dtype)
     da_prevt = np.zeros((n_a, m), dtype=dtype)
     for t in reversed(range(T_x)):
-        gradients = _rnn_cell_backward(da[:, :, t] + da_prevt, caches[t])
+        gradients = rnn_cell_backward.unchecked(da[:, :, t] + da_prevt, caches[t])
         dxt, da_prevt = gradients["dxt"], gradients["da_prev"]
         dx[:, :, t] = dxt
         dWax += gradients["dWax"]
@@ -296,6 +190,7 @@ def rnn_backward(da, caches):
 
 
 # ============================================================================ LSTM
+@checked(check_lstm_cell_forward)
 def lstm_cell_forward(xt, a_prev, c_prev, parameters):
     """One LSTM step; the gates act on concat = [a_prev; xt] (hidden state first).
 
@@ -312,11 +207,6 @@ def lstm_cell_forward(xt, a_prev, c_prev, parameters):
         (a_next, c_next, yt_pred, cache): (n_a, m), (n_a, m), (n_y, m);
         cache = (a_next, c_next, a_prev, c_prev, ft, it, cct, ot, xt, parameters).
     """
-    _check_step(xt, a_prev, parameters, "lstm", c_prev=c_prev)
-    return _lstm_cell_forward(np.asarray(xt), np.asarray(a_prev), np.asarray(c_prev), parameters)
-
-
-def _lstm_cell_forward(xt, a_prev, c_prev, parameters):
     Wf, bf, Wi, bi = parameters["Wf"], parameters["bf"], parameters["Wi"], parameters["bi"]
     Wc, bc, Wo, bo = parameters["Wc"], parameters["bc"], parameters["Wo"], parameters["bo"]
     Wy, by = parameters["Wy"], parameters["by"]
@@ -332,6 +222,7 @@ def _lstm_cell_forward(xt, a_prev, c_prev, parameters):
     return a_next, c_next, yt_pred, cache
 
 
+@checked(check_lstm_forward)
 def lstm_forward(x, a0, parameters):
     """The LSTM over T_x steps, from a<0> = a0 and c<0> = 0.
 
@@ -341,8 +232,6 @@ def lstm_forward(x, a0, parameters):
         (a, y, c, caches) (this order): a (n_a, m, T_x), y (n_y, m, T_x), c (n_a, m, T_x);
         caches = (list of the T_x cell caches, x).
     """
-    _check_sequence(x, a0, parameters, "lstm")
-    x, a0 = np.asarray(x), np.asarray(a0)
     caches = []
     n_x, m, T_x = x.shape
     n_y, n_a = parameters["Wy"].shape
@@ -353,7 +242,7 @@ def lstm_forward(x, a0, parameters):
     a_next = a0
     c_next = np.zeros((n_a, m), dtype=dtype)
     for t in range(T_x):
-        a_next, c_next, yt, cache = _lstm_cell_forward(x[:, :, t], a_next, c_next, parameters)
+        a_next, c_next, yt, cache = lstm_cell_forward.unchecked(x[:, :, t], a_next, c_next, parameters)
         a[:, :, t] = a_next
         c[:, :, t] = c_next
         y[:, :, t] = yt
@@ -362,6 +251,7 @@ def lstm_forward(x, a0, parameters):
     return a, y, c, caches
 
 
+@checked(check_lstm_cell_backward)
 def lstm_cell_backward(da_next, dc_next, cache):
     """Backward through one LSTM step, in the order of the forward lines it reverses.
 
@@ -385,12 +275,6 @@ def lstm_cell_backward(da_next, dc_next, cache):
         dict dxt (n_x, m), da_prev, dc_prev (n_a, m), dWf, dWi, dWc, dWo (n_a, n_a + n_x),
         dbf, dbi, dbc, dbo (n_a, 1).
     """
-    _check_step_backward(da_next, cache, 10, "lstm_cell_forward",
-                         names=("da_next", "dc_next"), extra=(dc_next,))
-    return _lstm_cell_backward(np.asarray(da_next), np.asarray(dc_next), cache)
-
-
-def _lstm_cell_backward(da_next, dc_next, cache):
     (a_next, c_next, a_prev, c_prev, ft, it, cct, ot, xt, parameters) = cache
     n_a, m = a_next.shape
     dc = dc_next + da_next * ot * (1 - np.tanh(c_next) ** 2)
@@ -416,6 +300,7 @@ def _lstm_cell_backward(da_next, dc_next, cache):
             "dWi": dWi, "dbi": dbi, "dWc": dWc, "dbc": dbc, "dWo": dWo, "dbo": dbo}
 
 
+@checked(check_lstm_backward)
 def lstm_backward(da, caches):
     """Backpropagation through time for the LSTM (c<0> = 0 is a constant: no dc0).
 
@@ -426,13 +311,13 @@ def lstm_backward(da, caches):
 
     Args:
         da: (n_a, m, T_x), the upstream gradient of every hidden state (output layer
-            excluded, no 1/m).  caches: from :func:`lstm_forward`.
+            excluded, no 1/m).  caches: from :func:`lstm_forward`, of T_x steps or more:
+            T_x is da's, and the first T_x steps are backpropagated (the course's rule; its
+            notebook passes da (5, 10, 4) with caches of 7 steps).
     Returns:
         dict dx (n_x, m, T_x), da0 (n_a, m), dWf, dWi, dWc, dWo (n_a, n_a + n_x),
         dbf, dbi, dbc, dbo (n_a, 1).
     """
-    _check_caches(da, caches, 10, "lstm_forward")
-    da = np.asarray(da)
     (caches, x) = caches
     (a1, c1, a0, c0, f1, i1, cc1, o1, x1, parameters) = caches[0]
     n_a, m, T_x = da.shape
@@ -444,7 +329,7 @@ def lstm_backward(da, caches):
     grads = {k: np.zeros((n_a, n_a + n_x), dtype=dtype) for k in ("dWf", "dWi", "dWc", "dWo")}
     grads.update({k: np.zeros((n_a, 1), dtype=dtype) for k in ("dbf", "dbi", "dbc", "dbo")})
     for t in reversed(range(T_x)):
-        gradients = _lstm_cell_backward(da[:, :, t] + da_prevt, dc_prevt, caches[t])
+        gradients = lstm_cell_backward.unchecked(da[:, :, t] + da_prevt, dc_prevt, caches[t])
         da_prevt, dc_prevt = gradients["da_prev"], gradients["dc_prev"]
         dx[:, :, t] = gradients["dxt"]
         for k in grads:
@@ -456,6 +341,7 @@ def lstm_backward(da, caches):
 
 
 # ============================================================================ GRU, the lectures' form
+@checked(check_gru_cell_forward)
 def gru_cell_forward(xt, c_prev, parameters):
     """One GRU step, the lectures' full GRU (a = c).
 
@@ -473,11 +359,6 @@ def gru_cell_forward(xt, c_prev, parameters):
         (c_next, yt_pred, cache): (n_a, m), (n_y, m);
         cache = (c_next, c_prev, rt, ut, cct, xt, parameters).
     """
-    _check_step(xt, c_prev, parameters, "gru", prev="c_prev")
-    return _gru_cell_forward(np.asarray(xt), np.asarray(c_prev), parameters)
-
-
-def _gru_cell_forward(xt, c_prev, parameters):
     Wr, br, Wu, bu = parameters["Wr"], parameters["br"], parameters["Wu"], parameters["bu"]
     Wc, bc, Wy, by = parameters["Wc"], parameters["bc"], parameters["Wy"], parameters["by"]
     concat = np.concatenate((c_prev, xt), axis=0)
@@ -490,6 +371,7 @@ def _gru_cell_forward(xt, c_prev, parameters):
     return c_next, yt_pred, cache
 
 
+@checked(check_gru_cell_backward)
 def gru_cell_backward(dc_next, cache):
     """Backward through one step of the lectures' GRU, forward lines reversed.
 
@@ -510,11 +392,6 @@ def gru_cell_backward(dc_next, cache):
     Returns:
         dict dxt (n_x, m), dc_prev (n_a, m), dWr, dWu, dWc (n_a, n_a + n_x), dbr, dbu, dbc (n_a, 1).
     """
-    _check_step_backward(dc_next, cache, 7, "gru_cell_forward", names=("dc_next",))
-    return _gru_cell_backward(np.asarray(dc_next), cache)
-
-
-def _gru_cell_backward(dc_next, cache):
     (c_next, c_prev, rt, ut, cct, xt, parameters) = cache
     n_a = c_next.shape[0]
     dcct = dc_next * ut * (1 - cct ** 2)
@@ -539,6 +416,7 @@ def _gru_cell_backward(dc_next, cache):
 
 
 # ============================================================================ GRU, PyTorch's form
+@checked(check_gru_cell_forward)
 def gru_cell_forward_torch_form(xt, c_prev, parameters):
     """One GRU step in nn.GRU's form: Gamma_r multiplies the hidden product Wch c_prev.
 
@@ -555,11 +433,6 @@ def gru_cell_forward_torch_form(xt, c_prev, parameters):
     Returns:
         (c_next, yt_pred, cache): cache = (c_next, c_prev, rt, ut, cct, hc, xt, parameters).
     """
-    _check_step(xt, c_prev, parameters, "gru", prev="c_prev")
-    return _gru_cell_forward_torch_form(np.asarray(xt), np.asarray(c_prev), parameters)
-
-
-def _gru_cell_forward_torch_form(xt, c_prev, parameters):
     Wr, br, Wu, bu = parameters["Wr"], parameters["br"], parameters["Wu"], parameters["bu"]
     Wc, bc, Wy, by = parameters["Wc"], parameters["bc"], parameters["Wy"], parameters["by"]
     n_a = c_prev.shape[0]
@@ -574,6 +447,7 @@ def _gru_cell_forward_torch_form(xt, c_prev, parameters):
     return c_next, yt_pred, cache
 
 
+@checked(check_gru_cell_backward_torch_form)
 def gru_cell_backward_torch_form(dc_next, cache):
     """Backward through one step of nn.GRU's form, forward lines reversed.
 
@@ -589,11 +463,6 @@ def gru_cell_backward_torch_form(dc_next, cache):
     Returns:
         dict dxt, dc_prev, dWr, dbr, dWu, dbu, dWc, dbc (shapes as :func:`gru_cell_backward`).
     """
-    _check_step_backward(dc_next, cache, 8, "gru_cell_forward_torch_form", names=("dc_next",))
-    return _gru_cell_backward_torch_form(np.asarray(dc_next), cache)
-
-
-def _gru_cell_backward_torch_form(dc_next, cache):
     (c_next, c_prev, rt, ut, cct, hc, xt, parameters) = cache
     Wc = parameters["Wc"]
     n_a = c_next.shape[0]
@@ -619,7 +488,7 @@ def _gru_cell_backward_torch_form(dc_next, cache):
 
 
 # ============================================================================ GRU through time
-def _gru_forward(cell_forward, x, c0, parameters):
+def _gru_loop_forward(cell_forward, x, c0, parameters):
     """The loop both GRU forms share: c<t>, y<t> = cell_forward(x<t>, c<t-1>), c<0> = c0."""
     caches = []
     n_x, m, T_x = x.shape
@@ -636,7 +505,7 @@ def _gru_forward(cell_forward, x, c0, parameters):
     return c, y, (caches, x)
 
 
-def _gru_backward(cell_backward, dc, caches):
+def _gru_loop_backward(cell_backward, dc, caches):
     """The loop both GRU forms share: g = cell_backward(dc<t> + dc_prev<t+1>, cache<t>)."""
     (caches, x) = caches
     n_a, m, T_x = dc.shape
@@ -655,6 +524,7 @@ def _gru_backward(cell_backward, dc, caches):
     return {"dx": dx, "dc0": dc_prevt, **grads}
 
 
+@checked(check_gru_forward)
 def gru_forward(x, c0, parameters):
     """The lectures' GRU over T_x steps, from c<0> = c0 (:func:`gru_cell_forward` each step).
 
@@ -664,10 +534,10 @@ def gru_forward(x, c0, parameters):
         (c, y, caches): c (n_a, m, T_x) (= the hidden states a), y (n_y, m, T_x);
         caches = (list of the T_x cell caches, x).
     """
-    _check_sequence(x, c0, parameters, "gru", first="c0")
-    return _gru_forward(_gru_cell_forward, np.asarray(x), np.asarray(c0), parameters)
+    return _gru_loop_forward(gru_cell_forward.unchecked, x, c0, parameters)
 
 
+@checked(check_gru_backward)
 def gru_backward(dc, caches):
     """Backpropagation through time for the lectures' GRU.
 
@@ -676,29 +546,29 @@ def gru_backward(dc, caches):
 
     Args:
         dc: (n_a, m, T_x), the upstream gradient of every hidden state (output layer
-            excluded, no 1/m).  caches: from :func:`gru_forward`.
+            excluded, no 1/m).  caches: from :func:`gru_forward`, of T_x steps or more:
+            T_x is dc's, and the first T_x steps are backpropagated (the course's rule).
     Returns:
         dict dx (n_x, m, T_x), dc0 (n_a, m), dWr, dWu, dWc (n_a, n_a + n_x), dbr, dbu, dbc (n_a, 1).
     """
-    _check_caches(dc, caches, 7, "gru_forward", name="dc")
-    return _gru_backward(_gru_cell_backward, np.asarray(dc), caches)
+    return _gru_loop_backward(gru_cell_backward.unchecked, dc, caches)
 
 
+@checked(check_gru_forward)
 def gru_forward_torch_form(x, c0, parameters):
     """nn.GRU's form over T_x steps (:func:`gru_cell_forward_torch_form` each step).
 
     Args, returns: as :func:`gru_forward`; the cell caches are the torch form's.
     """
-    _check_sequence(x, c0, parameters, "gru", first="c0")
-    return _gru_forward(_gru_cell_forward_torch_form, np.asarray(x), np.asarray(c0), parameters)
+    return _gru_loop_forward(gru_cell_forward_torch_form.unchecked, x, c0, parameters)
 
 
+@checked(check_gru_backward_torch_form)
 def gru_backward_torch_form(dc, caches):
     """Backpropagation through time for nn.GRU's form (:func:`gru_cell_backward_torch_form`
-    each step, the same loop as :func:`gru_backward`).
+    each step, the same loop as :func:`gru_backward`; T_x is dc's, as there).
 
     Returns:
         dict dx, dc0, dWr, dbr, dWu, dbu, dWc, dbc (shapes as :func:`gru_backward`).
     """
-    _check_caches(dc, caches, 8, "gru_forward_torch_form", name="dc")
-    return _gru_backward(_gru_cell_backward_torch_form, np.asarray(dc), caches)
+    return _gru_loop_backward(gru_cell_backward_torch_form.unchecked, dc, caches)

@@ -14,17 +14,28 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import as_matrix, check_parameters, check_X, check_XY, checked
+from ._validate import checked
+from ._validate_shallow_nn import (
+    check_backward_propagation,
+    check_compute_cost,
+    check_forward_propagation,
+    check_gradient_descent,
+    check_initialize_parameters,
+    check_layer_sizes,
+    check_nn_model,
+    check_update_parameters,
+)
 from .activations import sigmoid_value
 from .cost import cross_entropy
 
 
+@checked(check_layer_sizes)
 def layer_sizes(X, Y):
     """(n_x, n_h, n_y) = (X.shape[0], 4, Y.shape[0]); the hidden size is fixed at 4 here."""
-    X, Y = check_XY(X, Y, n_y=None)
     return (X.shape[0], 4, Y.shape[0])
 
 
+@checked(check_initialize_parameters)
 def initialize_parameters(n_x, n_h, n_y):
     """W1 = randn(n_h, n_x) * 0.01, b1 = 0, W2 = randn(n_y, n_h) * 0.01, b2 = 0.
 
@@ -32,9 +43,6 @@ def initialize_parameters(n_x, n_h, n_y):
     sigmoid away from their flat, saturated ends. Draws from the global NumPy
     random state (W1 first): seed it first for reproducible runs.
     """
-    for name, n in (("n_x", n_x), ("n_h", n_h), ("n_y", n_y)):
-        if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
-            raise ValueError(f"initialize_parameters: expected a positive integer {name}, got {n!r}")
     W1 = np.random.randn(n_h, n_x) * 0.01
     b1 = np.zeros((n_h, 1))
     W2 = np.random.randn(n_y, n_h) * 0.01
@@ -42,12 +50,7 @@ def initialize_parameters(n_x, n_h, n_y):
     return {"W1": W1, "b1": b1, "W2": W2, "b2": b2}
 
 
-def _check_forward(X, parameters):
-    check_parameters(parameters, L=2)
-    return check_X(X, parameters["W1"].shape[1]), parameters
-
-
-@checked(_check_forward)
+@checked(check_forward_propagation)
 def forward_propagation(X, parameters):
     """Z1 = W1 X + b1, A1 = tanh(Z1), Z2 = W2 A1 + b2, A2 = sigma(Z2).
 
@@ -62,18 +65,7 @@ def forward_propagation(X, parameters):
     return A2, {"Z1": Z1, "A1": A1, "Z2": Z2, "A2": A2}
 
 
-_forward = forward_propagation.unchecked     # for the loop, whose inputs are checked once
-
-
-def _check_cost(A2, Y):
-    A2 = as_matrix("A2", A2, finite=False)
-    Y = as_matrix("Y", Y, finite=False)
-    if A2.shape != Y.shape:
-        raise ValueError(f"A2 and Y must have the same shape, got A2 {A2.shape} and Y {Y.shape}")
-    return A2, Y
-
-
-@checked(_check_cost)
+@checked(check_compute_cost)
 def compute_cost(A2, Y):
     """J = -(1/m) sum(Y log A2 + (1 - Y) log(1 - A2)), as a Python float.
 
@@ -82,13 +74,7 @@ def compute_cost(A2, Y):
     return float(cross_entropy(A2, Y))
 
 
-def _check_backward(parameters, cache, X, Y):
-    check_parameters(parameters, L=2)
-    X, Y = check_XY(X, Y, n_x=parameters["W1"].shape[1], n_y=parameters["W2"].shape[0])
-    return parameters, cache, X, Y
-
-
-@checked(_check_backward)
+@checked(check_backward_propagation)
 def backward_propagation(parameters, cache, X, Y):
     """Gradients of J (the module docstring derives them).
 
@@ -106,16 +92,14 @@ def backward_propagation(parameters, cache, X, Y):
     return {"dW1": dW1, "db1": db1, "dW2": dW2, "db2": db2}
 
 
-_backward = backward_propagation.unchecked
-
-
+@checked(check_update_parameters)
 def update_parameters(parameters, grads, learning_rate=1.2):
     """W := W - alpha dW, b := b - alpha db; returns a new dict."""
-    check_parameters(parameters, L=2)
     return {k: parameters[k] - learning_rate * grads["d" + k]
             for k in ("W1", "b1", "W2", "b2")}
 
 
+@checked(check_gradient_descent)
 def gradient_descent(X, Y, parameters, num_iterations=10000, learning_rate=1.2,
                      print_cost=False, callback=None):
     """Run num_iterations steps of batch gradient descent from ``parameters``.
@@ -124,15 +108,12 @@ def gradient_descent(X, Y, parameters, num_iterations=10000, learning_rate=1.2,
     that iteration's update). ``callback(i, cost, parameters)``, if given, is
     called after each update (the CLI's progress bar).
     """
-    check_parameters(parameters, L=2)
-    X, Y = check_XY(X, Y, n_x=parameters["W1"].shape[1], n_y=parameters["W2"].shape[0])
     costs = []
     for i in range(num_iterations):
-        A2, cache = _forward(X, parameters)
-        cost = float(cross_entropy(A2, Y))
-        grads = _backward(parameters, cache, X, Y)
-        parameters = {k: parameters[k] - learning_rate * grads["d" + k]
-                      for k in ("W1", "b1", "W2", "b2")}
+        A2, cache = forward_propagation.unchecked(X, parameters)
+        cost = compute_cost.unchecked(A2, Y)
+        grads = backward_propagation.unchecked(parameters, cache, X, Y)
+        parameters = update_parameters.unchecked(parameters, grads, learning_rate)
         costs.append(cost)
         if print_cost and i % 1000 == 0:
             print(f"Cost after iteration {i}: {cost:f}")
@@ -141,12 +122,12 @@ def gradient_descent(X, Y, parameters, num_iterations=10000, learning_rate=1.2,
     return parameters, costs
 
 
+@checked(check_nn_model)
 def nn_model(X, Y, n_h, num_iterations=10000, print_cost=False):
     """The week-3 model: ``np.random.seed(3)``, initialise, then gradient descent at lr 1.2.
 
     Returns the learnt parameters.
     """
-    X, Y = check_XY(X, Y, n_y=None)
     np.random.seed(3)
     n_x, n_y = X.shape[0], Y.shape[0]
     parameters = initialize_parameters(n_x, n_h, n_y)

@@ -37,63 +37,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import _describe
-
-
-# ----------------------------------------------------------------------------- input checks
-def _check_activation(name, a):
-    arr = np.asarray(a)
-    if not (np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)) \
-            or arr.dtype == np.bool_:
-        raise ValueError(f"{name}: expected a numeric array, got dtype {arr.dtype}")
-    if not np.issubdtype(arr.dtype, np.floating):
-        arr = arr.astype(np.float64)
-    if arr.ndim != 4 or arr.shape[0] != 1 or 0 in arr.shape:
-        raise ValueError(f"{name}: expected the activations of one image, shape "
-                         f"(1, n_H, n_W, n_C) with n_H, n_W, n_C >= 1, got {_describe(arr)}")
-    if not np.isfinite(arr).all():
-        raise ValueError(f"{name}: expected finite values, got NaN or inf in {_describe(arr)}")
-    return arr
-
-
-def _check_pair(name_1, a_1, name_2, a_2):
-    a_1, a_2 = _check_activation(name_1, a_1), _check_activation(name_2, a_2)
-    if a_1.shape != a_2.shape:
-        raise ValueError(f"{name_1} and {name_2} must have the same shape (1, n_H, n_W, n_C), "
-                         f"got {name_1} {a_1.shape} and {name_2} {a_2.shape}")
-    return a_1, a_2
-
-
-def _check_layers(style_image_output, generated_image_output, STYLE_LAYERS):
-    layers = list(STYLE_LAYERS)
-    if not all(isinstance(p, (tuple, list)) and len(p) == 2 and isinstance(p[0], str)
-               and isinstance(p[1], (int, float, np.integer, np.floating))
-               and not isinstance(p[1], bool) for p in layers) or not layers:
-        raise ValueError(f"STYLE_LAYERS: expected a non-empty list of (layer_name, weight) "
-                         f"pairs, e.g. [('block1_conv1', 0.2), ...], got {STYLE_LAYERS!r}")
-    style, generated = list(style_image_output), list(generated_image_output)
-    if not len(style) == len(generated) == len(layers):
-        raise ValueError(f"expected one style and one generated activation per entry of "
-                         f"STYLE_LAYERS ({len(layers)}), got {len(style)} style and "
-                         f"{len(generated)} generated activations")
-    pairs = [_check_pair(f"style_image_output[{i}]", a_S, f"generated_image_output[{i}]", a_G)
-             for i, (a_S, a_G) in enumerate(zip(style, generated))]
-    return pairs, [float(weight) for _, weight in layers]
-
-
-def _check_gram(A):
-    A = np.asarray(A)
-    if A.ndim != 2 or not np.issubdtype(A.dtype, np.number) or A.dtype == np.bool_:
-        raise ValueError(f"A: expected a 2-D numeric array (n_C, n_H * n_W), got {_describe(A)}")
-    return A
-
-
-def _check_costs(J_content, J_style, alpha, beta):
-    for name, value in (("J_content", J_content), ("J_style", J_style), ("alpha", alpha),
-                        ("beta", beta)):
-        if np.ndim(value) != 0 or not np.issubdtype(np.asarray(value).dtype, np.number) \
-                or not np.isfinite(value):
-            raise ValueError(f"{name}: expected a finite number, got {value!r}")
+from ._validate import checked
+from ._validate_style_transfer import (
+    check_content_cost,
+    check_gram_matrix,
+    check_layer_style_cost,
+    check_style_cost,
+    check_total_cost,
+    check_total_cost_backward,
+)
 
 
 # ----------------------------------------------------------------------------- unrolling
@@ -109,6 +61,7 @@ def _roll(dA, shape):
 
 
 # ----------------------------------------------------------------------------- content cost
+@checked(check_content_cost)
 def compute_content_cost(a_C, a_G):
     """J_content = 1 / (4 n_H n_W n_C) * sum (a_C - a_G)^2 (the course's).
 
@@ -120,7 +73,6 @@ def compute_content_cost(a_C, a_G):
     Returns:
         J_content: a 0-d NumPy float of the activations' dtype.
     """
-    a_C, a_G = _check_pair("a_C", a_C, "a_G", a_G)
     m, n_H, n_W, n_C = a_G.shape
     a_C_unrolled = np.reshape(a_C, (m, n_H * n_W, n_C))
     a_G_unrolled = np.reshape(a_G, (m, n_H * n_W, n_C))
@@ -128,6 +80,7 @@ def compute_content_cost(a_C, a_G):
     return J_content
 
 
+@checked(check_content_cost)
 def compute_content_cost_backward(a_C, a_G):
     """dJ_content/da_G = (a_G - a_C) / (2 n_H n_W n_C).
 
@@ -135,13 +88,13 @@ def compute_content_cost_backward(a_C, a_G):
     Returns:
         da_G: (1, n_H, n_W, n_C).
     """
-    a_C, a_G = _check_pair("a_C", a_C, "a_G", a_G)
     _, n_H, n_W, n_C = a_G.shape
     da_G = (a_G - a_C) / (2.0 * n_H * n_W * n_C)
     return da_G
 
 
 # ----------------------------------------------------------------------------- style cost
+@checked(check_gram_matrix)
 def gram_matrix(A):
     """G_A = A A^T.
 
@@ -150,7 +103,6 @@ def gram_matrix(A):
     Returns:
         GA: (n_C, n_C), symmetric.
     """
-    A = _check_gram(A)
     GA = np.dot(A, A.T)
     return GA
 
@@ -160,6 +112,7 @@ def _gram_matrix_backward(dGA, A):
     return np.dot(dGA + dGA.T, A)
 
 
+@checked(check_layer_style_cost)
 def compute_layer_style_cost(a_S, a_G):
     """J_style^[l] = 1 / (4 n_C^2 (n_H n_W)^2) * sum_ij (G_S - G_G)_ij^2 (the course's).
 
@@ -171,7 +124,6 @@ def compute_layer_style_cost(a_S, a_G):
     Returns:
         J_style_layer: a 0-d NumPy float of the activations' dtype.
     """
-    a_S, a_G = _check_pair("a_S", a_S, "a_G", a_G)
     m, n_H, n_W, n_C = a_G.shape
     a_S = np.transpose(np.reshape(a_S, (-1, n_C)))
     a_G = np.transpose(np.reshape(a_G, (-1, n_C)))
@@ -181,6 +133,7 @@ def compute_layer_style_cost(a_S, a_G):
     return J_style_layer
 
 
+@checked(check_layer_style_cost)
 def compute_layer_style_cost_backward(a_S, a_G):
     """dJ_style^[l]/da_G: (G_G - G_S) A_G / (n_C^2 (n_H n_W)^2), rolled back to a_G's shape.
 
@@ -192,7 +145,6 @@ def compute_layer_style_cost_backward(a_S, a_G):
     Returns:
         da_G: (1, n_H, n_W, n_C).
     """
-    a_S, a_G = _check_pair("a_S", a_S, "a_G", a_G)
     _, n_H, n_W, n_C = a_G.shape
     A_S, A_G = _unroll(a_S), _unroll(a_G)
     GS, GG = np.dot(A_S, A_S.T), np.dot(A_G, A_G.T)
@@ -201,28 +153,33 @@ def compute_layer_style_cost_backward(a_S, a_G):
     return _roll(dA_G, a_G.shape)
 
 
+@checked(check_style_cost)
 def compute_style_cost(style_image_output, generated_image_output, STYLE_LAYERS):
     """J_style = sum_l lambda^[l] J_style^[l](a_S^[l], a_G^[l]).
 
     Adapted to NumPy: the course's function reads the activations of the style layers from a
-    model; this one takes them, one (1, n_H, n_W, n_C) array per entry of STYLE_LAYERS, in
-    that order (the course's model outputs end with the content layer, which its function
-    drops: pass only the style layers here).
+    model's outputs; this one takes them, one (1, n_H, n_W, n_C) array per entry of
+    STYLE_LAYERS, in that order. The course's model outputs end with the content layer, which
+    its function drops (``a_S = style_image_output[:-1]``): given one activation more than
+    STYLE_LAYERS has entries, the last is dropped here too.
 
     Args:
-        style_image_output: list of a_S^[l].  generated_image_output: list of a_G^[l].
+        style_image_output: list of a_S^[l] (and, optionally, the content layer's last).
+        generated_image_output: list of a_G^[l] (likewise).
         STYLE_LAYERS: [(layer_name, lambda^[l]), ...], e.g. five layers weighted 0.2 each.
     Returns:
         J_style: a float.
     """
-    pairs, weights = _check_layers(style_image_output, generated_image_output, STYLE_LAYERS)
     J_style = 0
-    for (a_S, a_G), weight in zip(pairs, weights):
-        J_style_layer = compute_layer_style_cost(a_S, a_G)
-        J_style += weight * J_style_layer
+    a_S = style_image_output
+    a_G = generated_image_output
+    for i, weight in zip(range(len(a_S)), STYLE_LAYERS):
+        J_style_layer = compute_layer_style_cost.unchecked(a_S[i], a_G[i])
+        J_style += weight[1] * J_style_layer
     return J_style
 
 
+@checked(check_style_cost)
 def compute_style_cost_backward(style_image_output, generated_image_output, STYLE_LAYERS):
     """dJ_style/da_G^[l] = lambda^[l] dJ_style^[l]/da_G^[l], one per style layer.
 
@@ -230,12 +187,13 @@ def compute_style_cost_backward(style_image_output, generated_image_output, STYL
     Returns:
         list of da_G^[l], each shaped like a_G^[l].
     """
-    pairs, weights = _check_layers(style_image_output, generated_image_output, STYLE_LAYERS)
-    return [weight * compute_layer_style_cost_backward(a_S, a_G)
-            for (a_S, a_G), weight in zip(pairs, weights)]
+    return [weight * compute_layer_style_cost_backward.unchecked(a_S, a_G)
+            for a_S, a_G, (_, weight) in zip(style_image_output, generated_image_output,
+                                             STYLE_LAYERS)]
 
 
 # ----------------------------------------------------------------------------- total cost
+@checked(check_total_cost)
 def total_cost(J_content, J_style, alpha=10, beta=40):
     """J = alpha J_content + beta J_style (the course's).
 
@@ -244,11 +202,11 @@ def total_cost(J_content, J_style, alpha=10, beta=40):
     Returns:
         J: a number.
     """
-    _check_costs(J_content, J_style, alpha, beta)
     J = alpha * J_content + beta * J_style
     return J
 
 
+@checked(check_total_cost_backward)
 def total_cost_backward(a_C, a_G, style_image_output, generated_image_output, STYLE_LAYERS,
                         alpha=10, beta=40):
     """dJ/da_G for J = alpha J_content + beta J_style.
@@ -262,9 +220,8 @@ def total_cost_backward(a_C, a_G, style_image_output, generated_image_output, ST
         beta dJ_style/da_G^[l], one per style layer. If the content layer is also a style
         layer, its gradient is the sum of its two terms.
     """
-    _check_costs(0.0, 0.0, alpha, beta)
-    da_G_content = alpha * compute_content_cost_backward(a_C, a_G)
+    da_G_content = alpha * compute_content_cost_backward.unchecked(a_C, a_G)
     da_G_style = [beta * da for da in
-                  compute_style_cost_backward(style_image_output, generated_image_output,
-                                              STYLE_LAYERS)]
+                  compute_style_cost_backward.unchecked(style_image_output,
+                                                        generated_image_output, STYLE_LAYERS)]
     return da_G_content, da_G_style

@@ -44,10 +44,11 @@ from ._validate_c5 import (check_decoder_backward, check_decoder_forward,
                            check_decoder_layer_backward, check_decoder_layer_forward,
                            check_encoder_backward, check_encoder_forward,
                            check_transformer_backward, check_transformer_forward)
-from .attention import (COURSE_LAYER_NORM_EPS, FFN_KEYS, MHA_KEYS, _encoder_layer_backward,
-                        _encoder_layer_forward, _ffn_backward, _ffn_forward,
-                        _layer_norm_backward, _layer_norm_forward, _mha_backward,
-                        _mha_forward, _softmax, _sum_over_positions, positional_encoding)
+from .attention import (COURSE_LAYER_NORM_EPS, FFN_KEYS, MHA_KEYS, _softmax,
+                        _sum_over_positions, encoder_layer_backward, encoder_layer_forward,
+                        ffn_backward, ffn_forward, layer_norm_backward, layer_norm_forward,
+                        multi_head_attention_backward, multi_head_attention_forward,
+                        positional_encoding)
 from .embedding import embedding_backward, embedding_forward
 
 DECODER_LAYER_KEYS = (tuple(k + "1" for k in MHA_KEYS) + tuple(k + "2" for k in MHA_KEYS)
@@ -80,19 +81,19 @@ def decoder_layer_forward(x, enc_output, parameters, num_heads, look_ahead_mask=
         caches (MHA1, LN1, MHA2, LN2, FFN, LN3).
     """
     # BLOCK 1: masked self-attention, skip connection, layer norm
-    mult_attn_out1, attn_weights_block1, mha1_cache = _mha_forward(
+    mult_attn_out1, attn_weights_block1, mha1_cache = multi_head_attention_forward.unchecked(
         x, x, x, _block(parameters, "1"), num_heads, look_ahead_mask)
-    Q1, ln1_cache = _layer_norm_forward(mult_attn_out1 + x, parameters["gamma1"],
-                                        parameters["beta1"], eps)
+    Q1, ln1_cache = layer_norm_forward.unchecked(mult_attn_out1 + x, parameters["gamma1"],
+                                                 parameters["beta1"], eps)
     # BLOCK 2: attention on the encoder output, queries from Q1, skip connection, layer norm
-    mult_attn_out2, attn_weights_block2, mha2_cache = _mha_forward(
+    mult_attn_out2, attn_weights_block2, mha2_cache = multi_head_attention_forward.unchecked(
         Q1, enc_output, enc_output, _block(parameters, "2"), num_heads, padding_mask)
-    mult_attn_out2, ln2_cache = _layer_norm_forward(mult_attn_out2 + Q1, parameters["gamma2"],
-                                                    parameters["beta2"], eps)
+    mult_attn_out2, ln2_cache = layer_norm_forward.unchecked(
+        mult_attn_out2 + Q1, parameters["gamma2"], parameters["beta2"], eps)
     # BLOCK 3: feed-forward, skip connection, layer norm
-    ffn_output, ffn_cache = _ffn_forward(mult_attn_out2, parameters)
-    out3, ln3_cache = _layer_norm_forward(ffn_output + mult_attn_out2, parameters["gamma3"],
-                                          parameters["beta3"], eps)
+    ffn_output, ffn_cache = ffn_forward.unchecked(mult_attn_out2, parameters)
+    out3, ln3_cache = layer_norm_forward.unchecked(
+        ffn_output + mult_attn_out2, parameters["gamma3"], parameters["beta3"], eps)
     cache = (mha1_cache, ln1_cache, mha2_cache, ln2_cache, ffn_cache, ln3_cache)
     return out3, attn_weights_block1, attn_weights_block2, cache
 
@@ -112,17 +113,18 @@ def decoder_layer_backward(d_out, cache):
     """
     mha1_cache, ln1_cache, mha2_cache, ln2_cache, ffn_cache, ln3_cache = cache
     # out3 = LN3(ffn_output + A2n);  ffn_output = FFN(A2n)
-    d_sum3, dgamma3, dbeta3 = _layer_norm_backward(d_out, ln3_cache)
-    dA2n_ffn, ffn_grads = _ffn_backward(d_sum3, ffn_cache)
+    d_sum3, dgamma3, dbeta3 = layer_norm_backward.unchecked(d_out, ln3_cache)
+    dA2n_ffn, ffn_grads = ffn_backward.unchecked(d_sum3, ffn_cache)
     dA2n = d_sum3 + dA2n_ffn
     # A2n = LN2(MHA2(Q1, enc_output, enc_output) + Q1)
-    d_sum2, dgamma2, dbeta2 = _layer_norm_backward(dA2n, ln2_cache)
-    dQ1_attn, d_enc_k, d_enc_v, mha2_grads = _mha_backward(d_sum2, mha2_cache)
+    d_sum2, dgamma2, dbeta2 = layer_norm_backward.unchecked(dA2n, ln2_cache)
+    dQ1_attn, d_enc_k, d_enc_v, mha2_grads = multi_head_attention_backward.unchecked(
+        d_sum2, mha2_cache)
     dQ1 = d_sum2 + dQ1_attn
     d_enc_output = d_enc_k + d_enc_v
     # Q1 = LN1(MHA1(x, x, x) + x)
-    d_sum1, dgamma1, dbeta1 = _layer_norm_backward(dQ1, ln1_cache)
-    dq, dk, dv, mha1_grads = _mha_backward(d_sum1, mha1_cache)
+    d_sum1, dgamma1, dbeta1 = layer_norm_backward.unchecked(dQ1, ln1_cache)
+    dq, dk, dv, mha1_grads = multi_head_attention_backward.unchecked(d_sum1, mha1_cache)
     dx = d_sum1 + dq + dk + dv
     grads = {**{key + "1": value for key, value in mha1_grads.items()},
              **{key + "2": value for key, value in mha2_grads.items()}, **ffn_grads,
@@ -165,7 +167,7 @@ def encoder_forward(x, parameters, num_heads, mask=None, eps=COURSE_LAYER_NORM_E
     # the N encoder layers
     caches = []
     for layer in parameters["layers"]:
-        x, layer_cache = _encoder_layer_forward(x, layer, num_heads, mask, eps)
+        x, layer_cache = encoder_layer_forward.unchecked(x, layer, num_heads, mask, eps)
         caches.append(layer_cache)
     return x, (embedding_cache, caches)
 
@@ -180,7 +182,7 @@ def encoder_backward(d_out, cache):
     embedding_cache, caches = cache
     layer_grads = []
     for layer_cache in reversed(caches):
-        d_out, grads = _encoder_layer_backward(d_out, layer_cache)
+        d_out, grads = encoder_layer_backward.unchecked(d_out, layer_cache)
         layer_grads.insert(0, grads)
     return {"dembedding": _embed_backward(d_out, embedding_cache), "layers": layer_grads}
 

@@ -78,11 +78,11 @@ ENTRIES: tuple[Formula, ...] = (
              "index order, corners in either order. torchvision.ops.nms suppresses at "
              "IoU > threshold and leaves the order of ties unspecified: the parity tests draw "
              "tie-free scores and IoUs away from the threshold, and a test shows the IoU = 0.5 "
-             "case (torchvision at nextafter(0.5, 0) does what scratch does at 0.5). The "
+             "case (torchvision at the next float32 below 0.5 does what scratch does at 0.5). The "
              "course's boxes are (y1, x1, y2, x2); torch_ref swaps them for torchvision "
              "(the IoU is unchanged).",
         marks=('order = np.argsort(-scores, kind="stable")',
-               "suppressed |= _box_iou(corners[i:i + 1], corners)[0] >= iou_threshold")),
+               "suppressed |= box_iou_matrix.unchecked(corners[i:i + 1], corners)[0] >= iou_threshold")),
     Formula(
         "c4.yolo_eval", "c4w3", "Object detection (YOLO)",
         "From YOLO's outputs to boxes: corners, scaling, yolo_eval",
@@ -174,7 +174,7 @@ ENTRIES: tuple[Formula, ...] = (
         note="The course's function reads the style layers' activations from a VGG model; "
              "scratch takes the lists of activations (one per STYLE_LAYERS entry, in order) "
              "and the (name, λ) pairs, as STYLE_LAYERS = [('block1_conv1', 0.2), ...].",
-        marks=("J_style += weight * J_style_layer",)),
+        marks=("J_style += weight[1] * J_style_layer",)),
     Formula(
         "c4.total_cost", "c4w4", "Neural style transfer", "Total cost",
         "J(G) = α J_content(C, G) + β J_style(S, G)   (α = 10, β = 40)",

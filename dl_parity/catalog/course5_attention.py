@@ -173,8 +173,8 @@ ATTENTION_ENTRIES: tuple[Formula, ...] = (
              "goes in as src_mask (True = masked); a padding mask may instead go in as "
              "src_key_padding_mask (m, n), same result. Kept in train mode (dropout 0) so "
              "PyTorch never takes its fused inference path.",
-        marks=("_layer_norm_forward(x + attn_output",
-               "_layer_norm_forward(x1 + ffn_output")),
+        marks=("layer_norm_forward.unchecked(x + attn_output",
+               "layer_norm_forward.unchecked(x1 + ffn_output")),
     Formula(
         "c5.encoder_layer_backward", "c5w4", "Transformer", "Encoder layer backward",
         "d(x₁ + FFN(x₁)) = LN₂ backward(dout)\n"

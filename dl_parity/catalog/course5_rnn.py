@@ -58,7 +58,7 @@ ENTRIES: tuple[Formula, ...] = (
         torch_ops=("torch.nn.RNN",),
         note=_LAYOUT + "nn.RNN (cuDNN on CUDA) returns every a⟨t⟩ as its output; h0 = a0 unsqueezed "
              "to (1, m, n_a).",
-        marks=("a_next, yt_pred, cache = _rnn_cell_forward(x[:, :, t], a_next, parameters)",)),
+        marks=("a_next, yt_pred, cache = rnn_cell_forward.unchecked(x[:, :, t], a_next, parameters)",)),
     Formula(
         "c5.rnn_cell_backward", "c5w1", "Basic RNN", "RNN cell, backward",
         "dtanh = (1 − a⟨t⟩²) ∗ da⟨t⟩\ndxₜ = Wₐₓᵀ dtanh;  dWₐₓ = dtanh xₜᵀ\n"
@@ -82,7 +82,7 @@ ENTRIES: tuple[Formula, ...] = (
          f"{T_RNN}::test_course_unit_values_rnn"),
         torch_ops=("torch.nn.RNN", "torch.Tensor.backward"),
         note=_VJP + "Also checked against centred finite differences (eps 1e-7) of rnn_forward.",
-        marks=("gradients = _rnn_cell_backward(da[:, :, t] + da_prevt, caches[t])",
+        marks=("gradients = rnn_cell_backward.unchecked(da[:, :, t] + da_prevt, caches[t])",
                "dWax += gradients[\"dWax\"]")),
     # ------------------------------------------------------------------ LSTM
     Formula(
@@ -111,7 +111,7 @@ ENTRIES: tuple[Formula, ...] = (
         note=_LAYOUT + "nn.LSTM returns every a⟨t⟩ but only the last c: the test compares that one "
              "and gets every c⟨t⟩ from nn.LSTMCell stepped through time with the same weights. "
              "Returns (a, y, c, caches) in the course's order.",
-        marks=("a_next, c_next, yt, cache = _lstm_cell_forward(x[:, :, t], a_next, c_next, parameters)",)),
+        marks=("a_next, c_next, yt, cache = lstm_cell_forward.unchecked(x[:, :, t], a_next, c_next, parameters)",)),
     Formula(
         "c5.lstm_cell_backward", "c5w1", "LSTM", "LSTM cell, backward",
         "dc = dc⟨t⟩ + da⟨t⟩ ∗ Γo ∗ (1 − tanh²(c⟨t⟩))\n"
@@ -140,7 +140,7 @@ ENTRIES: tuple[Formula, ...] = (
         note=_VJP + "c⟨0⟩ = 0 is a constant (no dc0). Also checked against centred finite "
              "differences. The notebook's printed lstm_backward values come from a da of 4 steps "
              "against 7-step caches and are not reproduced (not checked).",
-        marks=("gradients = _lstm_cell_backward(da[:, :, t] + da_prevt, dc_prevt, caches[t])",)),
+        marks=("gradients = lstm_cell_backward.unchecked(da[:, :, t] + da_prevt, dc_prevt, caches[t])",)),
     Formula(
         "c5.rnn_training", "c5w1", "Basic RNN", "Training a many-to-many RNN (SGD, 20 steps)",
         "J = −(1/(m Tₓ)) Σₜ Σᵢ Σₖ Y log ŷ⟨t⟩\ndz⟨t⟩ = (ŷ⟨t⟩ − Y⟨t⟩) / (m Tₓ);  da⟨t⟩ = W_yaᵀ dz⟨t⟩ → rnn_backward\n"
@@ -154,8 +154,8 @@ ENTRIES: tuple[Formula, ...] = (
               "20 steps, costs and parameters compared at the end. The torch side's optimizer "
               "holds model.parameters(): the frozen bias_hh gets no gradient, so the course's "
               "single bias is the only one that moves."),
-        marks=("a_next, yt_pred, cache = _rnn_cell_forward(x[:, :, t], a_next, parameters)",
-               "gradients = _rnn_cell_backward(da[:, :, t] + da_prevt, caches[t])")),
+        marks=("a_next, yt_pred, cache = rnn_cell_forward.unchecked(x[:, :, t], a_next, parameters)",
+               "gradients = rnn_cell_backward.unchecked(da[:, :, t] + da_prevt, caches[t])")),
     # ------------------------------------------------------------------ GRU
     Formula(
         "c5.gru_lectures", "c5w1", "GRU", "GRU cell, the lectures' form (forward and backward)",

@@ -105,7 +105,7 @@ CHAR_RNN_ENTRIES: tuple[Formula, ...] = (
         note="optimize updates the dict in place (W += −α dW) and returns the clipped "
              "gradients; train_step does zero_grad, backward, clip_grad_value_, SGD.step.",
         marks=("parameters['Wax'] += -learning_rate * gradients['dWax']",
-               "gradients = _clip(gradients, 5)")),
+               "gradients = clip.unchecked(gradients, 5)")),
     Formula(
         "c5.sample", "c5w1c", _SEC, "Sampling a name",
         "x⟨1⟩ = 0, a⟨0⟩ = 0;  a⟨t⟩, ŷ⟨t⟩ from one step\n"

@@ -27,9 +27,9 @@ ENTRIES: tuple[Formula, ...] = (
              "layer_norm_eps=1e-6): self_attn is block 1, multihead_attn block 2 (their packed "
              "in_proj_weight mapped once). The look-ahead mask goes in as tgt_mask, the input's "
              "padding mask as memory_mask, both converted once to True = masked.",
-        marks=("Q1, ln1_cache = _layer_norm_forward(mult_attn_out1 + x",
+        marks=("Q1, ln1_cache = layer_norm_forward.unchecked(mult_attn_out1 + x",
                "Q1, enc_output, enc_output, _block(parameters, \"2\"), num_heads, padding_mask)",
-               "out3, ln3_cache = _layer_norm_forward(ffn_output + mult_attn_out2")),
+               "ffn_output + mult_attn_out2, parameters[\"gamma3\"]")),
     Formula(
         "c5.decoder_layer_backward", "c5w4", "Transformer", "Decoder layer backward",
         "d_sum₃ = LN₃ backward(dout), dA₂ₙ = d_sum₃ + FFN backward(d_sum₃)\n"
@@ -57,7 +57,7 @@ ENTRIES: tuple[Formula, ...] = (
              "norm. Backward: dE = lookup backward(dx √d_model); the positional encoding is a "
              "constant.",
         marks=("x = x * math.sqrt(d_model)", "x = x + positional_encoding(n, d_model",
-               "x, layer_cache = _encoder_layer_forward(x, layer, num_heads, mask, eps)")),
+               "x, layer_cache = encoder_layer_forward.unchecked(x, layer, num_heads, mask, eps)")),
     Formula(
         "c5.decoder", "c5w4", "Transformer", "Decoder stack",
         "y = E[ids] √d_model + PE[:n]\n"
