@@ -58,6 +58,34 @@ def device(request):
     return torch.device(name)
 
 
+@pytest.fixture(autouse=True)
+def _cudnn_off_for_float32_sequences(request):
+    """cuDNN's fused RNN kernels off for the float32 CUDA cases of tests marked
+    ``cudnn_float32_off`` (the sequence-level RNN, LSTM, GRU and char-RNN parity tests).
+
+    Measured on an H200 (torch 2.11, cuDNN's nn.RNN, float32): one RNN step's dWaa was
+    2.6e-5 relative off the float64 value where NumPy's float32 was 1e-8 off, so cuDNN's
+    kernels do not round like float32 arithmetic, and the derived float32 tolerance (2 gamma_n
+    with u = 2^-24) does not describe them. With cuDNN off, PyTorch runs the same nn.RNN with
+    its own CUDA kernels (cuBLAS products with TF32 off, element-wise tanh/sigmoid), which the
+    tolerance does describe. float64 keeps cuDNN (it passed at float64's tolerance). Not yet
+    rerun on a GPU with this fixture in place.
+    """
+    callspec = getattr(request.node, "callspec", None)
+    params = callspec.params if callspec is not None else {}
+    if (request.node.get_closest_marker("cudnn_float32_off") is None
+            or str(params.get("device")) != "cuda"
+            or np.dtype(params.get("dtype", np.float64)) != np.float32):
+        yield
+        return
+    enabled = torch.backends.cudnn.enabled
+    torch.backends.cudnn.enabled = False
+    try:
+        yield
+    finally:
+        torch.backends.cudnn.enabled = enabled
+
+
 def _to_numpy(x) -> np.ndarray:
     if isinstance(x, torch.Tensor):
         return x.detach().cpu().numpy()

@@ -127,6 +127,7 @@ def compare_step(parity, label, tol, numpy_result, torch_result, parameters, net
                  formula="c5.char_rnn_step")
 
 
+@pytest.mark.cudnn_float32_off
 @pytest.mark.parametrize("dtype", DTYPES)
 @given(data=st.data())
 def test_optimize_parity(device, parity, dtype, data):

@@ -160,6 +160,7 @@ def test_rnn_cell_parity(device, parity, dtype, data):
                      formula="c5.rnn_cell_backward")
 
 
+@pytest.mark.cudnn_float32_off
 @pytest.mark.parametrize("dtype", DTYPES)
 @given(data=st.data())
 def test_rnn_through_time_parity(device, parity, dtype, data):
@@ -226,6 +227,7 @@ def test_lstm_cell_parity(device, parity, dtype, data):
                      formula="c5.lstm_cell_backward")
 
 
+@pytest.mark.cudnn_float32_off
 @pytest.mark.parametrize("dtype", DTYPES)
 @given(data=st.data())
 def test_lstm_through_time_parity(device, parity, dtype, data):
