@@ -21,6 +21,21 @@ from .sources import Source, entry_sources, short_name
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
+def fmt_err(x: float) -> str:
+    if x == 0:
+        return "0"
+    if x == float("inf"):
+        return "∞"
+    return f"{x:.1e}"
+
+
+def fmt_tol(row) -> str:
+    parts = [f"rtol {fmt_err(row.rtol)}"]
+    if row.atol:
+        parts.append(f"atol {fmt_err(row.atol)}")
+    return ", ".join(parts)
+
+
 def formula_mathml(latex: str) -> str | None:
     """The LaTeX as display MathML (latex2mathml), or None when it cannot be converted."""
     try:
@@ -58,8 +73,6 @@ def _source_html(src: Source, formatter) -> str:
 
 
 def _rows_table(rows) -> str:
-    from .study import fmt_err, fmt_tol
-
     body = []
     for r in sorted(rows, key=lambda r: (r.test, r.what, r.device, r.dtype)):
         badge = '<span class="badge pass">ok</span>' if r.passed else '<span class="badge fail">FAIL</span>'
@@ -96,8 +109,6 @@ def _run_info(run, quick: bool) -> str:
 
 
 def _summary_row(f: Formula, st) -> str:
-    from .study import fmt_err, fmt_tol
-
     worst = st.worst
     return (f"<tr data-formula-id='{_e(f.id)}'><td><a href='#{_anchor(f.id)}'>{_e(f.title)}</a>"
             f"</td><td class='id'>{_e(f.id)}</td>"
@@ -153,8 +164,6 @@ def _entry_section(f: Formula, st, run, formatter) -> str:
 
 
 def _curves_html(curves, curves_note: str) -> str:
-    from .study import fmt_err
-
     if not (curves or curves_note):
         return ""
     figs = []
