@@ -63,7 +63,7 @@ def add_model_flags(parser) -> None:
     for model, cls in REGISTRY.items():
         own = [n for n in declared(cls) if n not in general and specs[n][1][0] == model]
         if own:
-            group = parser.add_argument_group(f"model options ({cls.__doc__.splitlines()[0]})")
+            group = parser.add_argument_group(f"options of the {model} model")
             for name in own:
                 add_arguments(group, name, specs[name][0], ", ".join(specs[name][1]))
 

@@ -42,7 +42,9 @@ def add_parser(subparsers):
                    help="which implementation to train (default: both, in lockstep)")
     p.add_argument("--dataset", choices=datasets(), required=True,
                    help="the data set (its models, the default first: " + defaults + ")")
-    p.add_argument("--model", choices=tuple(REGISTRY), default=None,
+    models = [m for d in datasets() for m in models_of(d)]
+    p.add_argument("--model", choices=tuple(dict.fromkeys(models + list(REGISTRY))),
+                   default=None,
                    help="the model (default: the data set's first model that takes every "
                         "option given)")
     p.add_argument("--device", choices=("cpu", "cuda"), default="cpu",
