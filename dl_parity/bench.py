@@ -1,7 +1,8 @@
-"""Training-step benchmarks: the NumPy fast path (:class:`scratch.fast_nn.MLP`) beside
-PyTorch (:class:`torch_ref.models.DeepNet` + autograd + ``torch.optim.SGD``), and the
-course-4 CNN (:class:`scratch.fast_conv.CNN` beside :class:`torch_ref.cnn.CNN` stepped
-by ``torch_ref.train.train_step``; workload ``mnist-cnn-64``).
+"""Training-step benchmarks of every model: the workloads are the recipes' ``bench`` rows
+(:mod:`dl_parity.recipes`), each timing its model's NumPy fast path (``model.fast_path``:
+:class:`scratch.fast_nn.MLP`, :class:`scratch.fast_conv.CNN`; the course form, the
+engine's NumPy side, for a model without one) beside its torch side (e.g.
+:class:`torch_ref.models.DeepNet` + autograd + ``torch.optim.SGD``), both built by the model.
 
 What is timed: one training step = forward + cost + backward + update, on one batch
 that stays in memory (synthetic data of the workload's shapes). Each implementation
