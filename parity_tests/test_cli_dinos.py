@@ -173,3 +173,18 @@ def test_checkpoint_refuses_nan(tmp_path):
         save_checkpoint(tmp_path / "x.npz", Checkpoint(CharRNN(), parameters, "dinos",
                                                        "float64"))
     assert list(tmp_path.iterdir()) == []
+
+
+def test_evaluate_a_char_rnn_checkpoint_samples_its_names(capsys, checkpoint, tmp_path):
+    """evaluate reads every model: the character model's evaluation is the names it samples
+    (the course's seeds 0..6), the same from either implementation; it has no figure, and
+    --plot is refused before anything is printed."""
+    outs = {}
+    for impl in ("numpy", "torch"):
+        status, out, err = cli(capsys, "evaluate", "--checkpoint", str(checkpoint), "--impl", impl)
+        assert status == 0, err
+        outs[impl] = out.splitlines()[3:]
+    assert outs["numpy"] == outs["torch"] == [f"    {n}" for n in PUBLISHED_NAMES[0]]
+    status, out, err = cli(capsys, "evaluate", "--checkpoint", str(checkpoint), "--plot",
+                           str(tmp_path / "x.png"))
+    assert status == 2 and out == "" and "--plot: the char_rnn model has no evaluation figure" in err

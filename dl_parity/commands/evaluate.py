@@ -108,6 +108,9 @@ def _run(args) -> int:
     plot_path(args.plot)
     ckpt, dataset, model, side = load_model(args.checkpoint, args.dataset, args.impl,
                                             args.device, args.layers)
+    if args.plot and not model.plots_evaluation:
+        raise UsageError(f"--plot: the {model.name} model has no evaluation figure (its "
+                         f"evaluation is printed)")
     spec = recipes_of(dataset)[0].data_spec
     data = model.load_data(spec, args.data_dir).astype(ckpt.dtype)
     try:

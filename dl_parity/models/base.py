@@ -91,6 +91,8 @@ class Model:
     cost_word: ClassVar[str] = "cost"
     #: whether the bench times its NumPy side (the course form) beside its fast path
     bench_course_form: ClassVar[bool] = False
+    #: whether ``evaluate --plot`` has a figure of it (``evaluation_plot``)
+    plots_evaluation: ClassVar[bool] = False
 
     def __post_init__(self):
         check_declared(self)

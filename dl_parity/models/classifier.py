@@ -21,6 +21,7 @@ class Classifier(Model):
     ``output_activation`` ("sigmoid" or "softmax") and :meth:`io_sizes`."""
 
     output_activation = "sigmoid"
+    plots_evaluation = True
 
     def io_sizes(self) -> tuple[int, int]:
         """(n_x, n_y): the input size and the number of output units."""
