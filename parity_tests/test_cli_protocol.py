@@ -41,10 +41,10 @@ def cli(capsys, *argv):
 
 
 # ----------------------------------------------------------------------------- every model
-def _two_steps(recipe):
+def _two_steps(recipe, device="cpu"):
     """The recipe's run, both sides, float64, two steps (two iterations, or one epoch of
     two mini-batches on the first 2 B examples)."""
-    plan = plan_for(recipe, given={"dtype": "float64"})
+    plan = plan_for(recipe, device=device, given={"dtype": "float64"})
     full = plan.full_batch
     plan = dataclasses.replace(plan, **({"iterations": 2} if full else {"epochs": 1}))
     data = plan.load_data()
@@ -54,7 +54,8 @@ def _two_steps(recipe):
 
 
 @pytest.mark.parametrize("name", sorted(REGISTRY))
-def test_every_model_trains_saves_evaluates_benches_and_has_a_curve(name, tmp_path, request):
+def test_every_model_trains_saves_evaluates_benches_and_has_a_curve(name, tmp_path, request,
+                                                                    device):
     """Two steps in lockstep from one dict (the costs and the parameters equal to float64's
     bound), a checkpoint of the one format, evaluated by the other implementation exactly
     as the side that trained it evaluates itself; a bench workload whose two steps start
@@ -67,7 +68,7 @@ def test_every_model_trains_saves_evaluates_benches_and_has_a_curve(name, tmp_pa
                                       if r.model == name and r.when is not None))
     if recipe.dataset == "mnist":
         request.getfixturevalue("mnist_root")
-    plan, data = _two_steps(recipe)
+    plan, data = _two_steps(recipe, device.type)
     sides = plan.sides(plan.model.initial_parameters(plan.seed))
     hist = run(sides, plan.batches(data))
     assert hist.steps_done == 2
@@ -85,13 +86,14 @@ def test_every_model_trains_saves_evaluates_benches_and_has_a_curve(name, tmp_pa
         assert json.loads(str(npz["config"])) == plan.model.config()
     ckpt = load_checkpoint(path)
     assert ckpt.model == plan.model and ckpt.step == 2 and ckpt.impl == "numpy"
-    other = ckpt.model.side("torch", ckpt.parameters, ckpt.dtype)
+    other = ckpt.model.side("torch", ckpt.parameters, ckpt.dtype, device.type)
     assert plan.model.evaluate(other, data) == plan.model.evaluate(sides[0], data)
 
     workloads = [w for w in bench.WORKLOADS.values() if w.kind == name]
     assert workloads, f"no bench workload of {name}"
     for w in workloads:
-        costs = [float(step(w, "float64")()) for step in (bench.course_step, bench.torch_step)]
+        costs = [float(bench.course_step(w, "float64")()),
+                 float(bench.torch_step(w, "float64", device.type)())]
         assert costs[1] == pytest.approx(costs[0], rel=FLOAT64_RTOL)
     assert any(r.model == name and r.curve is not None for r in recipes.RECIPES)
 
