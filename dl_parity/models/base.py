@@ -12,8 +12,8 @@ What a model provides (see each method):
 
 =======================  ===============================================================
 ``name``                 registry key = the ``--model`` value = the checkpoint's tag
-``config`` / ``from_config``   the fields as JSON-able values, and back (``from_legacy``:
-                         from the entries of a checkpoint of a first format)
+``config``               the fields as JSON-able values; ``from_config`` back
+                         (``from_legacy``: from a checkpoint of a first format)
 ``takes``                the run settings it accepts (:mod:`dl_parity.settings`, the
                          optimizer of :class:`~dl_parity.models.optim.Optim`)
 ``initial_parameters``   the course's dict, drawn by scratch's initialiser

@@ -1,5 +1,7 @@
-"""Course 5's "Dinosaurus Island" character model as a model description, its batch source
-and its report (the smoothed loss and the sampled names).
+"""Course 5's "Dinosaurus Island" character model (registered as "char_rnn"), its data (a
+names file, one name a line: the course's dinos.txt, or another text by a recipe's ``data``),
+its batch source and its report (the smoothed loss and the sampled names). Its config holds
+the vocabulary (the characters in index order), so a checkpoint samples by itself.
 
 NumPy side: the course's ``scratch.char_rnn.optimize`` (forward through the name,
 backpropagation through time by hand, clip at 5, SGD in place), carrying the last hidden
