@@ -1,7 +1,8 @@
-"""Training-step benchmarks: the NumPy fast path (:class:`scratch.fast_nn.MLP`) beside
-PyTorch (:class:`torch_ref.models.DeepNet` + autograd + ``torch.optim.SGD``), and the
-course-4 CNN (:class:`scratch.fast_conv.CNN` beside :class:`torch_ref.cnn.CNN` stepped
-by ``torch_ref.train.train_step``; workload ``mnist-cnn-64``).
+"""Training-step benchmarks of every model: the workloads are the recipes' ``bench`` rows
+(:mod:`dl_parity.recipes`), each timing its model's NumPy fast path (``model.fast_path``:
+:class:`scratch.fast_nn.MLP`, :class:`scratch.fast_conv.CNN`; the course form, the
+engine's NumPy side, for a model without one) beside its torch side (e.g.
+:class:`torch_ref.models.DeepNet` + autograd + ``torch.optim.SGD``), both built by the model.
 
 What is timed: one training step = forward + cost + backward + update, on one batch
 that stays in memory (synthetic data of the workload's shapes). Each implementation
@@ -53,94 +54,60 @@ DTYPES = ("float32", "float64")
 
 @dataclasses.dataclass(frozen=True)
 class Workload:
+    """One bench row: a training step of a recipe's model (:mod:`dl_parity.recipes`, its
+    ``bench`` rows) on a synthetic batch of ``m`` examples; ``optim``: the recipe's
+    optimizer (name, betas, ...) besides the learning rate."""
     name: str
-    layer_dims: tuple
-    m: int
-    hidden: str
-    output: str
-    learning_rate: float
-    about: str
-
-    kind = "mlp"
-
-    def flops(self) -> int:
-        """2 m n[l] n[l-1] per layer forward, twice that backward: 6 m sum n[l] n[l-1]."""
-        dims = self.layer_dims
-        return 6 * self.m * sum(a * b for a, b in zip(dims[:-1], dims[1:]))
-
-    def flops_needed(self) -> int:
-        """The GEMM FLOPs a step needs: :meth:`flops` less dA[0] = W[1]^T dZ[1]
-        (2 m n[1] n[0]), which nothing uses and neither implementation computes."""
-        return self.flops() - 2 * self.m * self.layer_dims[0] * self.layer_dims[1]
-
-
-@dataclasses.dataclass(frozen=True)
-class ConvWorkload:
-    """The course-4 CNN (:class:`scratch.fast_conv.CNN` beside :class:`torch_ref.cnn.CNN`):
-    conv f x f x c1 ("same", stride 1) -> ReLU -> max pool -> conv f x f x c2 -> ReLU ->
-    max pool -> FC n_y (softmax), on a batch of m images."""
-    name: str
+    model: object
     m: int
     learning_rate: float
     about: str
-    image_shape: tuple = (28, 28, 1)
-    channels: tuple = (8, 16)
-    f: int = 5
-    n_y: int = 10
-    pool: int = 2
+    optim_fields: tuple = ()
 
-    kind = "cnn"
-    output = "softmax"
-    layer_dims = None
+    @property
+    def kind(self) -> str:
+        return self.model.name
 
-    def products(self) -> list:
-        """(rows, inner, cols) of the three forward GEMMs, per example: conv l is
-        (n_H n_W) x (f f c_prev) x c_l (im2col), the FC layer 1 x n_flat x n_y."""
-        n_H, n_W, c = self.image_shape
-        out = []
-        for c_next in self.channels:              # "same" conv (stride 1), then the pool
-            out.append((n_H * n_W, self.f * self.f * c, c_next))
-            n_H, n_W, c = n_H // self.pool, n_W // self.pool, c_next
-        out.append((1, n_H * n_W * c, self.n_y))
-        return out
+    @property
+    def output(self) -> str:
+        return getattr(self.model, "output_activation", "softmax")
 
-    def flops(self) -> int:
-        """Each forward GEMM, 2 m rows inner cols, three times: the forward product, the
-        weight gradient (dW = cols^T dZ) and the input gradient (dcols = dZ W^T); the count
-        includes conv 1's dA[0], which neither side computes. ReLU, pooling, im2col and the
-        softmax are not counted (memory traffic, no GEMM)."""
-        return 3 * self._forward()
+    @property
+    def layer_dims(self):
+        return getattr(self.model, "layer_dims", None)
 
-    def flops_needed(self) -> int:
-        """:meth:`flops` less conv 1's input gradient (nothing uses dA[0] = dX)."""
-        rows, inner, cols = self.products()[0]
-        return self.flops() - 2 * self.m * rows * inner * cols
+    def optim(self):
+        from dl_parity.models.optim import Optim
 
-    def _forward(self) -> int:
-        return 2 * self.m * sum(r * k * c for r, k, c in self.products())
+        return Optim(self.learning_rate, **dict(self.optim_fields))
+
+    def flops(self) -> int | None:
+        """The model's analytic GEMM count of one step (:meth:`Model.flops`), or None."""
+        return self.model.flops(self.m)
+
+    def flops_needed(self) -> int | None:
+        """:meth:`flops` less the products nothing uses (dA[0])."""
+        return self.model.flops(self.m, needed=True)
 
     def describe(self) -> str:
-        c1, c2 = self.channels
-        return (f"{'x'.join(map(str, self.image_shape))} -> conv {self.f}x{self.f}x{c1} -> "
-                f"pool -> conv {self.f}x{self.f}x{c2} -> pool -> {self.n_y}")
+        return self.model.describe()
 
 
-WORKLOADS = {
-    "cat": Workload("cat", (12288, 20, 7, 5, 1), 209, "relu", "sigmoid", 0.0075,
-                    "course L-layer cat model, full batch"),
-    "mnist-64": Workload("mnist-64", (784, 128, 64, 10), 64, "relu", "softmax", 0.1,
-                         "MNIST MLP, batch 64"),
-    "mnist-512": Workload("mnist-512", (784, 128, 64, 10), 512, "relu", "softmax", 0.1,
-                          "MNIST MLP, batch 512"),
-    "mnist-4096": Workload("mnist-4096", (784, 128, 64, 10), 4096, "relu", "softmax", 0.1,
-                           "MNIST MLP, batch 4096"),
-    "planar": Workload("planar", (2, 4, 1), 400, "tanh", "sigmoid", 1.2,
-                       "planar 2-4-1 tanh (per-call overhead)"),
-    "mnist-cnn-64": ConvWorkload("mnist-cnn-64", 64, 0.1,
-                                 "MNIST CNN (course 4), batch 64"),
-    "mnist-cnn-256": ConvWorkload("mnist-cnn-256", 256, 0.1,
-                                  "MNIST CNN (course 4), batch 256"),
-}
+def workloads() -> dict[str, Workload]:
+    """Every recipe's bench rows (so every model has one), by name."""
+    from dl_parity.models.optim import OPTIMIZER_FIELDS
+    from dl_parity.recipes import RECIPES
+
+    out = {}
+    for r in RECIPES:
+        for b in r.bench:
+            fields = tuple((k, v) for k, v in r.optim.items() if k in OPTIMIZER_FIELDS)
+            lr = b.learning_rate if b.learning_rate is not None else r.optim["learning_rate"]
+            out[b.name] = Workload(b.name, r.build(**b.config), b.m, lr, b.about, fields)
+    return out
+
+
+WORKLOADS = workloads()
 
 
 # ============================================================================= sequence and
@@ -467,84 +434,56 @@ SELF_DESCRIBED = ("recurrent", "encoder")
 
 
 # ----------------------------------------------------------------------------- data and models
-def _shape(w):
-    """(n_x, n_y) of a workload's batch columns (X (n_x, m), Y (n_y, m))."""
-    if w.kind == "cnn":
-        return int(np.prod(w.image_shape)), w.n_y
-    return w.layer_dims[0], w.layer_dims[-1]
-
-
-def synthetic_batch(w: Workload, dtype, seed=0):
-    """X (n[0], m) uniform in [0, 1) (like pixel intensities); Y (n[L], m): 0/1 labels
-    (sigmoid) or one-hot columns (softmax). Drawn straight in ``dtype``: no float64 copy."""
-    rng = np.random.default_rng(seed)
-    n_x, n_y = _shape(w)
-    X = rng.random((n_x, w.m), dtype=np.dtype(dtype).type)
-    labels = rng.integers(0, n_y if w.output == "softmax" else 2, size=w.m)
-    Y = np.zeros((n_y, w.m), dtype)
-    if w.output == "softmax":
-        Y[labels, np.arange(w.m)] = 1
-    else:
-        Y[0] = labels
-    return X, Y, labels
+def synthetic_batch(w: Workload, dtype, seed=0) -> tuple:
+    """The model's synthetic batch of w.m examples in the course's layout
+    (``model.bench_batch``: for the classifiers X uniform in [0, 1) and 0/1 or one-hot
+    labels, drawn straight in ``dtype``)."""
+    return w.model.bench_batch(w.m, dtype, seed)
 
 
 def initial_parameters(w: Workload, dtype):
-    """The course application's initialisation (seed 1, W[l] = randn / sqrt(n[l-1]));
-    the CNN's He initialisation (scratch.fast_conv.initialize_parameters_cnn, seed 1)."""
-    if w.kind == "cnn":
-        from scratch.fast_conv import initialize_parameters_cnn
-        p = initialize_parameters_cnn(w.image_shape, w.channels, w.f, w.n_y, w.pool, seed=1)
-        return {k: v.astype(dtype) for k, v in p.items()}
-    from scratch.deep_nn import initialize_parameters_scaled
-    p = initialize_parameters_scaled(list(w.layer_dims), seed=1)
-    return {k: v.astype(dtype) for k, v in p.items()}
+    """The model's course initialisation (seed 1), in ``dtype``."""
+    return {k: np.asarray(v).astype(dtype) for k, v in w.model.initial_parameters(1).items()}
 
 
 def numpy_net(w: Workload, dtype):
-    """The NumPy fast path of a workload: :class:`scratch.fast_nn.MLP` or
-    :class:`scratch.fast_conv.CNN` (max-pool ties to the first maximum, as the training)."""
-    if w.kind == "cnn":
-        from scratch.fast_conv import CNN
-        return CNN(initial_parameters(w, dtype), w.image_shape, pool=w.pool,
-                   dtype=np.dtype(dtype))
-    from scratch.fast_nn import MLP
-    return MLP(initial_parameters(w, dtype), w.hidden, w.output)
+    """The NumPy fast path of a workload's model (``model.fast_path``: scratch.fast_nn.MLP,
+    scratch.fast_conv.CNN), or None when it has none."""
+    return w.model.fast_path(initial_parameters(w, dtype), dtype)
 
 
 def numpy_step(w: Workload, dtype):
-    """A closure running one step (forward, cost, backward, update) of :func:`numpy_net`,
-    on X in the course's columns (the CNN reads them as images, as in training)."""
+    """A closure running one step (forward, cost, backward, update) of the fast path, or of
+    the engine's NumPy side (the course form) for a model without one."""
     if w.kind in SELF_DESCRIBED:
         return w.numpy_step(dtype)
-    X, Y, _ = synthetic_batch(w, dtype)
+    batch = synthetic_batch(w, dtype)
     net = numpy_net(w, dtype)
-    return lambda: net.step(X, Y, w.learning_rate)
+    if net is None:
+        return course_step(w, dtype)
+    return lambda: net.step(*batch, w.learning_rate)
 
 
 def engine_side(w: Workload, impl: str, dtype, device="cpu"):
     """The side the engine trains the workload's model with (:mod:`dl_parity.models`),
     loaded with the workload's initial dict: the bench times the very step training runs."""
-    from dl_parity.models.cnn import CNN
-    from dl_parity.models.mlp import MLP
-    from dl_parity.models.optim import Optim
-
-    if w.kind == "cnn":
-        model = CNN(tuple(w.image_shape), tuple(w.channels), w.f, w.n_y)
-    else:
-        model = MLP(tuple(w.layer_dims), w.hidden, w.output)
-    return model.side(impl, initial_parameters(w, dtype), dtype, device, Optim(w.learning_rate))
+    return w.model.side(impl, initial_parameters(w, dtype), dtype, device, w.optim())
 
 
 def course_step(w: Workload, dtype):
-    """One step of the course form, as the engine's NumPy side takes it: scratch.deep_nn /
-    scratch.multiclass's forward, cost, backward and update (new arrays each step)."""
+    """One step of the course form, as the engine's NumPy side takes it (for the MLPs
+    scratch.deep_nn / scratch.multiclass's forward, cost, backward and update)."""
     if w.kind in SELF_DESCRIBED:
         return w.course_step(dtype)
-    X, Y, _ = synthetic_batch(w, dtype)
     side = engine_side(w, "numpy", dtype)
-    batch = side.prepare(X, Y, {})
+    batch = side.prepare(*synthetic_batch(w, dtype), _extra(w))
     return lambda: side.step(batch)
+
+
+def _extra(w: Workload) -> dict:
+    """The shared randomness of the step (dropout masks), drawn once."""
+    extra = getattr(w.model, "extra", None)
+    return {} if extra is None else extra(0, *synthetic_batch(w, "float64"))
 
 
 def torch_softmax_available() -> bool:
@@ -555,32 +494,35 @@ def torch_softmax_available() -> bool:
 
 
 def torch_step(w: Workload, dtype, device="cpu"):
-    """One step of the engine's torch side (torch_ref.train.train_step: zero_grad; the
+    """One step of the engine's torch side (e.g. torch_ref.train.train_step: zero_grad; the
     criterion on the logits or the sigmoid's output; backward; SGD step), the batch already
     in torch's layout on ``device``. The step returns the cost as a float, as in training
     (on CUDA that waits for the step to finish)."""
     if w.kind in SELF_DESCRIBED:
         return w.torch_step(dtype, device)
-    X, Y, _ = synthetic_batch(w, dtype)
     side = engine_side(w, "torch", dtype, device)
-    batch = side.prepare(X, Y, {})
+    batch = side.prepare(*synthetic_batch(w, dtype), _extra(w))
 
     def step():
         return side.step(batch)
-    step.softmax = w.output == "softmax" or w.kind == "cnn"
+    step.softmax = w.output == "softmax"
     return step
 
 
-def minimum_memory(w, dtype) -> int:
-    """The theoretical minimum of one training step's memory (bytes):
-    :func:`scratch.fast_nn.theoretical_memory` (MLP) or
-    :meth:`scratch.fast_conv.CNN.theoretical_memory` (CNN); the others' own."""
+def course_form_row(w: Workload) -> bool:
+    """Whether the bench also times the course form ("numpy-course") beside the fast path:
+    the model says so (``bench_course_form``: the MLPs; the CNN's NumPy side is its fast
+    path and its course loops take minutes a step)."""
+    return w.kind in SELF_DESCRIBED or w.model.bench_course_form
+
+
+def minimum_memory(w, dtype) -> int | None:
+    """The theoretical minimum of one training step's memory (bytes), or None: the model's
+    ``minimum_memory`` (:func:`scratch.fast_nn.theoretical_memory`,
+    :meth:`scratch.fast_conv.CNN.theoretical_memory`)."""
     if w.kind in SELF_DESCRIBED:
         return w.minimum_memory(dtype)
-    if w.kind == "cnn":
-        return numpy_net(w, dtype).theoretical_memory(w.m)
-    from scratch.fast_nn import theoretical_memory
-    return theoretical_memory(w.layer_dims, w.m, dtype)
+    return w.model.minimum_memory(w.m, dtype)
 
 
 # ----------------------------------------------------------------------------- timing
@@ -659,25 +601,16 @@ def memory_probe(name: str, dtype: str, threads: int, steps: int) -> dict:
     GEMM first), the peak read from VmHWM after resetting it (Linux clear_refs)."""
     from threadpoolctl import threadpool_limits
 
-    from scratch.fast_nn import MLP
     w = WORKLOADS[name]
     with threadpool_limits(limits=threads, user_api="blas"):
-        # warm-up on the tiny planar workload: loads numpy.random, scratch and the
-        # ufunc and BLAS code this path touches (several MB of code pages that are
-        # not training memory), and starts the BLAS threads
-        tiny = WORKLOADS["planar"]
-        X, Y, _ = synthetic_batch(tiny, dtype)
-        MLP(initial_parameters(tiny, dtype), "relu",
-            w.output if w.output in ("sigmoid", "softmax") else "softmax").step(X, Y, 0.1)
-        if w.kind == "cnn":      # and the CNN's code, on one image
-            one = dataclasses.replace(w, m=1)
-            X, Y, _ = synthetic_batch(one, dtype)
-            numpy_net(one, dtype).step(X, Y, 0.1)
-        if w.kind in SELF_DESCRIBED:   # and the workload's code, at a tiny size
-            w.tiny().memory_step(dtype)()
+        # warm-up on the workload's own model at m = 1: loads numpy.random, scratch and the
+        # ufunc and BLAS code this path touches (several MB of code pages that are not
+        # training memory); then a GEMM starts the BLAS threads
+        one = w.tiny() if w.kind in SELF_DESCRIBED else dataclasses.replace(w, m=1)
+        numpy_step(one, dtype)()
         a = np.ones((256, 256), dtype)
         np.dot(a, a)
-        del a, X, Y
+        del a, one
         try:
             with open("/proc/self/clear_refs", "w") as fh:
                 fh.write("5")                    # reset VmHWM to the current RSS
@@ -685,12 +618,7 @@ def memory_probe(name: str, dtype: str, threads: int, steps: int) -> dict:
         except OSError:
             how = "VmHWM (not reset: clear_refs refused)"
         base = _status_kib("VmRSS")
-        if w.kind in SELF_DESCRIBED:
-            step = w.memory_step(dtype)
-        else:
-            X, Y, _ = synthetic_batch(w, dtype)
-            net = numpy_net(w, dtype)
-            step = lambda: net.step(X, Y, w.learning_rate)  # noqa: E731
+        step = numpy_step(w, dtype)
         for _ in range(steps):
             step()
         peak = _status_kib("VmHWM")
@@ -803,8 +731,8 @@ def _run_cpu(report, names, threads, peak, quick, repeats, target_s, gemm_n, wit
         w = WORKLOADS[name]
         for dtype in DTYPES:
             steps = {"numpy": numpy_step(w, dtype), "torch": torch_step(w, dtype)}
-            if with_course and not quick and w.kind != "cnn":   # the CNN's course loops:
-                steps["numpy-course"] = course_step(w, dtype)      # minutes a step
+            if with_course and not quick and course_form_row(w):
+                steps["numpy-course"] = course_step(w, dtype)
             times, counts = time_interleaved(steps, repeats, target_s)
             # --quick probes the workloads with a memory target (MLP, CNN) only
             probe = probe_memory and not (quick and w.kind in SELF_DESCRIBED)
@@ -832,8 +760,12 @@ def _run_cpu(report, names, threads, peak, quick, repeats, target_s, gemm_n, wit
     measure_peak_gemm(peak, gemm_n, log, threads)  # again at the end: the best of both probes
     for row in report["results"][first_row:]:
         top = peak[row["dtype"]]["machine"]
-        row["peak_fraction"] = row["gflops"] / top
-        row["peak_fraction_needed"] = row["gflops_needed"] / top
+        row["peak_fraction"] = _ratio(row["gflops"], top)
+        row["peak_fraction_needed"] = _ratio(row["gflops_needed"], top)
+
+
+def _ratio(x, y):
+    return None if x is None or not y else x / y
 
 
 def measure_peak_gemm(peak, n, log, threads):
@@ -850,18 +782,19 @@ def measure_peak_gemm(peak, n, log, threads):
 
 def _row(w, impl, device, dtype, ts, steps_per_run, peak=None):
     step = statistics.median(ts)
-    gflops = w.flops() / step / 1e9
+    flops, needed = w.flops(), w.flops_needed()
+    gflops = None if flops is None else flops / step / 1e9
+    gflops_needed = None if needed is None else needed / step / 1e9
     return {"workload": w.name, "implementation": impl, "device": device, "dtype": dtype,
             "layer_dims": None if w.layer_dims is None else list(w.layer_dims),
-            "model": w.describe() if w.kind != "mlp" else None, "m": w.m, "step_s": step,
-            "step_s_runs": ts, "steps_per_run": steps_per_run,
+            "model": w.describe() if w.layer_dims is None else None, "kind": w.kind,
+            "m": w.m, "step_s": step, "step_s_runs": ts, "steps_per_run": steps_per_run,
             "samples_per_s": w.m / step,
             "epoch_s": MNIST_EPOCH * step / w.m if w.name.startswith("mnist") else None,
-            "flops_per_step": w.flops(), "gflops": gflops,
-            "peak_fraction": gflops / peak if peak else None,
-            "flops_needed_per_step": w.flops_needed(),
-            "gflops_needed": w.flops_needed() / step / 1e9,
-            "peak_fraction_needed": w.flops_needed() / step / 1e9 / peak if peak else None,
+            "flops_per_step": flops, "gflops": gflops,
+            "peak_fraction": _ratio(gflops, peak),
+            "flops_needed_per_step": needed, "gflops_needed": gflops_needed,
+            "peak_fraction_needed": _ratio(gflops_needed, peak),
             "memory_bytes": None, "memory_min_bytes": None}
 
 
@@ -915,15 +848,6 @@ def run_cuda(names, repeats, target_s, log) -> dict:
 
 
 # ----------------------------------------------------------------------------- output
-def _cnn_note(w) -> str:
-    (p1, k1, c1), (p2, k2, c2), (_, k3, c3) = w.products()
-    return (f"{w.name}: {w.describe()}, m = {w.m}; NumPy scratch.fast_conv.CNN.step (im2col "
-            f"GEMMs) vs torch_ref.cnn.CNN + CrossEntropyLoss + SGD (train_step). GFLOP/s from "
-            f"the GEMMs only, 3 x forward = 3 x 2 m ({p1}x{k1}x{c1} + {p2}x{k2}x{c2} + "
-            f"{k3}x{c3}) = {w.flops() / 1e6:.1f} MFLOP a step; needed (no dA[0] of conv 1): "
-            f"{w.flops_needed() / 1e6:.1f} MFLOP. Min mem: CNN.theoretical_memory (parameters "
-            f"+ gradients + X, A1, P1, A2, P2, A3, Y; not the im2col matrices).")
-
 
 
 def _self_described_note(w) -> str:
@@ -968,8 +892,8 @@ def to_markdown(report: dict) -> str:
             f"| {r['workload']} | {r['implementation']} | {r['device']} "
             f"| {r.get('threads', '-')} | {r['dtype']} "
             f"| {r['step_s'] * 1e3:.3f} | {r['samples_per_s']:,.0f} | {_fmt(r['epoch_s'], '.2f')} "
-            f"| {r['gflops']:.2f} | {100 * r['peak_fraction']:.1f} "
-            f"| {100 * r['peak_fraction_needed']:.1f} "
+            f"| {_fmt(r['gflops'], '.2f')} | {_fmt(r['peak_fraction'], '.1f', 100)} "
+            f"| {_fmt(r['peak_fraction_needed'], '.1f', 100)} "
             f"| {_fmt(r['memory_bytes'], '.2f', 1e-6)} | {_fmt(r['memory_min_bytes'], '.2f', 1e-6)} |")
     for n in counts:
         lines += ["", f"| workload | dtype | NumPy / PyTorch CPU step time, {n} "
@@ -983,13 +907,14 @@ def to_markdown(report: dict) -> str:
               "% peak, needed: the same without dA[0]'s 2 m n[1] n[0]. Peak memory: NumPy, RSS "
               "growth of a fresh process (batch + model + training); min = parameters + "
               "gradients + A[0..L] + Y of one batch."]
-    described = {r["workload"] for r in report["results"] if r.get("model")}
-    for name in sorted(described):
+    for name in sorted({r["workload"] for r in report["results"]}):
         w = WORKLOADS.get(name)
-        if w is not None and w.kind == "cnn":
-            lines.append(_cnn_note(w))
-        elif w is not None and w.kind in SELF_DESCRIBED:
-            lines.append(_self_described_note(w))
+        if w is None:
+            continue
+        note = (_self_described_note(w) if w.kind in SELF_DESCRIBED
+                else w.model.bench_note(w.name, w.m))
+        if note:
+            lines.append(note)
     if not meta.get("torch_softmax", True):
         lines.append("note: torch_ref.DeepNet has no softmax output here; the MNIST torch rows "
                      "use sigmoid + BCELoss.")

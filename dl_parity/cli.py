@@ -11,15 +11,9 @@ import argparse
 import importlib
 import sys
 
+from dl_parity.errors import UsageError  # noqa: F401  (re-exported: the commands' error)
+
 COMMANDS = ("train", "evaluate", "sample", "bench", "show", "study")
-
-
-class UsageError(Exception):
-    """A user's mistake: printed as ``dl-parity: error: ...`` with exit status 2."""
-
-    def __init__(self, message: str, status: int = 2):
-        super().__init__(message)
-        self.status = status
 
 
 def build_parser() -> argparse.ArgumentParser:

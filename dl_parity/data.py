@@ -32,10 +32,18 @@ from pathlib import Path
 
 import numpy as np
 
-from dl_parity.cli import UsageError
+from dl_parity.errors import UsageError
 
-from dl_parity.settings import DATASETS
 ENV_VAR = "DL_PARITY_DATA"
+
+#: n_x and n_y of each data set, known without loading it (to check a model's sizes first)
+SHAPES = {"planar": (2, 1), "cat": (12288, 1), "mnist": (784, 10), "circles": (2, 1),
+          "football": (2, 1), "moons": (2, 1)}
+DATASETS = tuple(SHAPES)
+#: titles of the 2-D sets' decision-boundary plots
+TITLES = {"planar": "planar flower", "circles": "circles (course 2, initialization)",
+          "football": "football (course 2, regularization)",
+          "moons": "moons (course 2, optimization)"}
 
 
 def data_root(arg=None) -> Path:
@@ -182,6 +190,14 @@ class Data:
     def n_y(self) -> int:
         return self.Y_train.shape[0]
 
+    def describe(self) -> str:
+        return f"{self.n_x} features"
+
+    def head(self, m: int) -> "Data":
+        """The first m training examples (the test set as it is)."""
+        return Data(self.name, self.X_train[:, :m], self.Y_train[:, :m], self.y_train[:m],
+                    self.X_test, self.Y_test, self.y_test, self.classes, self.image_shape)
+
     def astype(self, dtype) -> "Data":
         cast = (lambda a: None if a is None else a.astype(dtype, copy=False))
         return Data(self.name, cast(self.X_train), cast(self.Y_train), self.y_train,
@@ -206,12 +222,13 @@ def multiclass_data(name, X_train, y_train, X_test, y_test, C, image_shape) -> D
                 tuple(str(k) for k in range(C)), image_shape)
 
 
-def load_data(dataset: str, root=None) -> Data:
-    """Load a data set with :func:`dl_parity.data.load_numpy` (float64, the course's layout).
+def load_data(dataset: str, root=None, download: bool = True) -> Data:
+    """Load a data set with :func:`dl_parity.data.load_numpy` (float64, the course's layout);
+    MNIST is downloaded by torchvision when absent, unless ``download`` is False.
 
     Raises ``UsageError`` (from dl_parity.data) when its files are missing or unreadable.
     """
-    if dataset == "mnist":
+    if dataset == "mnist" and download:
         root = ensure_mnist(root)
     loaded = load_numpy(dataset, root)
     if dataset == "planar":

@@ -20,6 +20,12 @@ axis for the MLPs); a side converts its batch itself, in ``prepare``. ``extra_t`
 randomness both sides must share (dropout masks, ...), drawn once per step by the batch
 source's ``extra(step, X_t, Y_t)`` callable, in the course's layout.
 
+A batch is whatever tuple the source yields: (X, Y) for the classifiers, the course's
+index lists for the char-RNN, (center, context, negatives) for a skip-gram model; the
+engine hands it to ``side.prepare(*batch, extra)`` and ``source.extra(step, *batch)``
+and never looks inside, except to count its examples for the epoch's mean cost:
+``source.count(batch)`` when the source has it, else the last axis of its first array.
+
 Batch sources: :class:`FullBatch` (the course's full-batch gradient descent: one epoch
 is one iteration on all the data) and :class:`MiniBatches` (the course's
 ``random_mini_batches(X, Y, size, seed + epoch * seed_step)``, drawn by NumPy, the very
@@ -96,6 +102,9 @@ class FullBatch:
     def batches(self, epoch: int):
         return [(self.X, self.Y)]
 
+    def describe(self) -> str:
+        return f"{self.iterations} iterations, full batch (m = {self.m})"
+
 
 @dataclass
 class MiniBatches:
@@ -122,6 +131,12 @@ class MiniBatches:
 
         return random_mini_batches(self.X, self.Y, self.batch_size,
                                    self.seed + epoch * self.seed_step)
+
+    def describe(self) -> str:
+        n = -(-self.m // self.batch_size)
+        return (f"{self.epochs} epoch{'s' if self.epochs != 1 else ''} x {n} mini-batch"
+                f"{'es' if n != 1 else ''} of {self.batch_size} (m = {self.m}; course's "
+                f"random_mini_batches, seed {self.seed} + epoch)")
 
 
 @dataclass
@@ -188,16 +203,23 @@ def run(sides: Sequence[Side], source, callbacks: Sequence[object] = ()) -> Hist
     return hist
 
 
+def _count(source, batch) -> int:
+    """The examples in a batch: ``source.count(batch)``, else the last axis of its first array."""
+    count = getattr(source, "count", None)
+    return count(batch) if count is not None else np.shape(batch[0])[-1]
+
+
 def _run_epoch(sides, source, epoch, callbacks, hist) -> None:
     batches = source.batches(epoch)
     totals = dict.fromkeys(hist.costs, 0.0)
-    for t, (X, Y) in enumerate(batches):
-        extra = source.extra(hist.steps_done, X, Y)
-        costs = {side.name: _timed_step(side, X, Y, extra, hist, epoch, t, len(batches))
+    for t, batch in enumerate(batches):
+        extra = source.extra(hist.steps_done, *batch)
+        costs = {side.name: _timed_step(side, batch, extra, hist, epoch, t, len(batches))
                  for side in sides}
+        m_t = _count(source, batch)
         for name, cost in costs.items():
             hist.costs[name].append(cost)
-            totals[name] += cost * X.shape[-1]
+            totals[name] += cost * m_t
         info = StepInfo(hist.steps_done, epoch, t, len(batches), source.epochs, costs, sides, hist)
         hist.steps_done += 1
         _call(callbacks, "on_step", info)
@@ -210,9 +232,9 @@ def _run_epoch(sides, source, epoch, callbacks, hist) -> None:
                                               len(batches), source.epochs, means, sides, hist))
 
 
-def _timed_step(side, X, Y, extra, hist, epoch, t, n) -> float:
+def _timed_step(side, batch, extra, hist, epoch, t, n) -> float:
     t0 = time.perf_counter()
-    cost = float(side.step(side.prepare(X, Y, extra)))
+    cost = float(side.step(side.prepare(*batch, extra)))
     hist.seconds[side.name] += time.perf_counter() - t0
     if not np.isfinite(cost):
         where = f"iteration {epoch}" if n == 1 else f"epoch {epoch + 1}, batch {t + 1} of {n}"

@@ -1,11 +1,13 @@
-"""The pictures ``dl-parity train --plot`` and ``dl-parity evaluate --plot`` draw (PNG, Agg).
+"""The pictures ``dl-parity train --plot`` and ``dl-parity evaluate --plot`` draw (Agg; PNG,
+PDF or SVG by the file's suffix).
 
 - :func:`learning_curves`: each implementation's cost against the step, on one figure;
 - :func:`decision_boundary`: the planar classifier's regions under the flower's points,
   one panel per implementation;
 - :func:`misclassified_grid`: test images the model gets wrong, with true and predicted labels.
 
-Each figure is written atomically (a temporary file beside the target, then ``os.replace``).
+Each figure is written atomically (a temporary file beside the target, then ``os.replace``),
+with a normal file's permissions.
 """
 from __future__ import annotations
 
@@ -23,13 +25,27 @@ STYLE = {"numpy": {"color": "tab:blue", "linestyle": "-", "linewidth": 2.5, "alp
          "torch": {"color": "tab:orange", "linestyle": "--", "linewidth": 1.2}}
 
 
+#: the formats a figure is written in, by the file's suffix (none: PNG)
+FORMATS = {".png": "png", ".pdf": "pdf", ".svg": "svg"}
+
+
 def _save(fig, path) -> Path:
+    """Write ``fig`` atomically in the format of ``path``'s suffix (.png, .pdf, .svg; no
+    suffix: PNG), with a normal file's mode (0666 less the umask, as any file written)."""
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".png",
+    suffix = path.suffix.lower()
+    if suffix and suffix not in FORMATS:
+        raise ValueError(f"plot: expected a file name ending in {', '.join(FORMATS)}, got "
+                         f"{path.name!r}")
+    fmt = FORMATS.get(suffix, "png")
+    mask = os.umask(0)
+    os.umask(mask)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=f".{fmt}",
                                dir=path.parent if str(path.parent) else ".")
     try:
+        os.chmod(tmp, 0o666 & ~mask)
         with os.fdopen(fd, "wb") as f:
-            fig.savefig(f, format="png", dpi=110, bbox_inches="tight")
+            fig.savefig(f, format=fmt, dpi=110, bbox_inches="tight")
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

@@ -28,6 +28,8 @@ from pathlib import Path
 
 from .catalog import CATALOG, Formula
 from .sources import PROJECT_ROOT
+from .study_page import (_closeness, fmt_compared, fmt_err, fmt_ratio,  # noqa: F401
+                         fmt_tol)  # the page's number formats, also show --check's
 from .study_page import formula_mathml, render_html  # noqa: F401  (formula_mathml: for tests)
 
 TESTS_DIR = PROJECT_ROOT / "parity_tests"
@@ -223,12 +225,6 @@ def measurements(records: Iterable[dict], formula: str) -> list[Row]:
     return list(rows.values())
 
 
-def _closeness(row: Row) -> tuple:
-    """How near a row came to failing: failed rows first, then by the compared ratio."""
-    ratio = -1.0 if row.ratio is None else float("inf") if row.ratio != row.ratio else row.ratio
-    return (not row.passed, ratio, row.max_abs)
-
-
 @dataclasses.dataclass
 class Status:
     """One entry's parity status: ``key`` in pass / fail / skipped / unmeasured / missing / not-run."""
@@ -275,42 +271,6 @@ def entry_status(entry: Formula, run: ParityRun | None) -> Status:
                   if "-m" in run.command else "no test of this entry ran", rows)
 
 
-def fmt_err(x: float) -> str:
-    if x == 0:
-        return "0"
-    if x == float("inf"):
-        return "∞"
-    return f"{x:.1e}"
-
-
-def fmt_tol(row: Row) -> str:
-    parts = [f"rtol {fmt_err(row.rtol)}"]
-    if row.atol:
-        parts.append(f"atol {fmt_err(row.atol)}")
-    return ", ".join(parts)
-
-
-def fmt_ratio(row: Row) -> str:
-    """|Δ| / (atol + rtol |b|) at the worst element, two digits: at most 1 passes."""
-    r = row.ratio
-    if r is None:
-        return "—"
-    if r != r:
-        return "nan"
-    if r == float("inf"):
-        return "∞"
-    return "0" if r == 0 else f"{r:.2g}"
-
-
-def fmt_compared(row: Row) -> str:
-    """The comparison the test makes at the worst element: ``|Δ| ≤ atol + rtol|b|``
-    with both numbers (``>`` when it failed)."""
-    if row.ratio is None or row.worst_abs is None or row.worst_allowed is None:
-        return f"max |Δ| {fmt_err(row.max_abs)}"
-    sign = "≤" if row.ratio <= 1 else ">"
-    return f"{fmt_err(row.worst_abs)} {sign} {fmt_err(row.worst_allowed)}"
-
-
 # ============================================================================ learning curves
 @dataclasses.dataclass
 class Curve:
@@ -338,14 +298,6 @@ def default_data_dir() -> Path | None:
     return root if all(Path(p).is_file() for p in cat_paths(root).values()) else None
 
 
-def _load_cat_train(data_dir: Path):
-    """The cat training set as the course prepares it (scratch.datasets.load_cat)."""
-    from scratch.datasets import load_cat
-
-    X, Y, _, _, _ = load_cat(data_dir)
-    return X, Y
-
-
 class _Bar:
     """An engine callback: one tick of a tqdm bar per step of each side."""
 
@@ -356,80 +308,35 @@ class _Bar:
         self.bar.update(len(info.sides))
 
 
-def _curve_plans(quick: bool, data_dir: Path | None) -> list[dict]:
-    """The course runs the page shows: planar always, the cat models when the data is
-    present (``quick``: a short prefix of the same runs). Settings from settings.DEFAULTS
-    where the data set has them."""
-    import numpy as np
-
-    import scratch.deep_nn as dnn
-    import scratch.shallow_nn as snn
-    from dl_parity.models.mlp import MLP
-    from dl_parity.settings import DEFAULTS
-    from scratch.planar import load_planar_dataset
-
-    planar, cat = DEFAULTS["planar"], DEFAULTS["cat"]
-    X, Y = load_planar_dataset()
-    state = np.random.get_state()
-    np.random.seed(planar.seed)
-    params = snn.initialize_parameters(*planar.layer_dims)
-    np.random.set_state(state)
-    n = 200 if quick else planar.iterations
-    plans = [dict(key="planar", formula="w3.training", X=X, Y=Y.astype(np.float64),
-                  params=params, n=n,
-                  model=MLP(planar.layer_dims, "tanh"), lr=planar.learning_rate,
-                  title="Planar flower, one hidden layer (week 3)",
-                  setup=f"2 → 4 tanh → 1 sigmoid, m = {X.shape[1]}; np.random.seed(2) then "
-                        f"scratch.shallow_nn.initialize_parameters; learning rate 1.2; {n} "
-                        f"iterations")]
-    if data_dir is None:
-        return plans
-    X, Y = _load_cat_train(data_dir)
-    n = 100 if quick else 2000
-    plans.append(dict(key="logreg", formula="w2.training", X=X, Y=Y, n=n,
-                      model=MLP((X.shape[0], 1)), lr=0.005,
-                      params={"W1": np.zeros((1, X.shape[0])), "b1": np.zeros((1, 1))},
-                      title="Cat / non-cat, logistic regression (week 2)",
-                      setup=f"12288 → 1 sigmoid, m = {X.shape[1]}; w = 0, b = 0 "
-                            f"(initialize_with_zeros); learning rate 0.005; {n} iterations"))
-    dims = list(cat.layer_dims)
-    n = 30 if quick else cat.iterations
-    plans.append(dict(key="llayer", formula="w4.training", X=X, Y=Y, n=n,
-                      model=MLP(cat.layer_dims), lr=cat.learning_rate,
-                      params=dnn.initialize_parameters_scaled(dims, seed=cat.seed),
-                      title="Cat / non-cat, L-layer network (week 4)",
-                      setup=f"{dims} ReLU × 3 → sigmoid, m = {X.shape[1]}; "
-                            f"initialize_parameters_scaled(seed=1); learning rate 0.0075; {n} "
-                            f"iterations"))
-    return plans
-
-
 def train_curves(quick: bool = False, data_dir: Path | None = None,
-                 progress: bool | None = None, log=None) -> list[Curve]:
-    """Train each course model with scratch and with torch_ref in lockstep, from the same
-    weights, float64 on the CPU, through the engine (:mod:`dl_parity.engine`).
-
-    A tqdm bar per model on a terminal (``progress=None``: when stderr is one);
-    ``log(message)``, when given, is called once per model instead."""
+                 progress: bool | None = True, log=None) -> list[Curve]:
+    """Every recipe's learning curve (dl_parity.curves: each model trained with scratch and
+    with torch_ref in lockstep, from the same weights, float64 on the CPU, through the
+    engine). What was left out for want of its data is in ``train_curves.missing``.
+    Without bars (``progress`` false), ``log`` gets one line per model."""
     from tqdm import tqdm
 
-    from dl_parity.engine import FullBatch, run
-    from dl_parity.models.optim import Optim
+    from dl_parity import curves as runs
 
     if progress is None:
         progress = progress_default()
-    curves: list[Curve] = []
-    for plan in _curve_plans(quick, data_dir):
+    bars = []
+
+    def bar(plan, source):
         if log is not None and not progress:
-            log(f"training {plan['key']} with both implementations ({plan['n']} iterations)")
-        bar = tqdm(total=2 * plan["n"], desc=f"training {plan['key']}", unit="it",
-                   disable=not progress, leave=False, file=sys.stderr)
-        sides = [plan["model"].side(impl, plan["params"], "float64", "cpu", Optim(plan["lr"]))
-                 for impl in ("numpy", "torch")]
-        costs = run(sides, FullBatch(plan["X"], plan["Y"], plan["n"]), [_Bar(bar)]).costs
-        bar.close()
-        curves.append(Curve(plan["key"], plan["title"], plan["setup"], costs["numpy"],
-                            costs["torch"], formula=plan["formula"]))
+            steps = f"{source.epochs} {'iterations' if plan.full_batch else 'epochs'}"
+            log(f"training {plan.dataset} with both implementations ({steps})")
+        bars.append(tqdm(total=2 * source.epochs if plan.full_batch else None,
+                         desc=f"training {plan.dataset}",
+                         unit="it", disable=not progress, leave=False, file=sys.stderr))
+        return _Bar(bars[-1])
+
+    trained, train_curves.missing = runs.train(quick, data_dir, bar)
+    for b in bars:
+        b.close()
+    curves = [Curve(c.key, c.title, c.setup, c.costs["numpy"], c.costs["torch"],
+                    formula=c.formula)
+              for c in trained]
     for c in curves:
         c.png = plot_curve(c)
     return curves
@@ -544,7 +451,6 @@ def build_site(out: str | os.PathLike, *, quick: bool = False, run_tests: bool =
             raise ValueError(f"unknown catalog id(s) {', '.join(unknown)}")
     ran = [f for f in entries if run_only is None or f.id in run_only]
     data = Path(data_dir) if data_dir is not None else default_data_dir()
-    cat = data is not None and (data / "catvnoncat" / "train_catvnoncat.h5").is_file()
     say = log if (log is not None and not progress) else (lambda message: None)
 
     run = None
@@ -556,11 +462,11 @@ def build_site(out: str | os.PathLike, *, quick: bool = False, run_tests: bool =
                          description="parity suite")
         say(f"pytest: {run.summary_line()}")
     statuses = {f.id: entry_status(f, run if f in ran else None) for f in entries}
-    trained = (train_curves(quick=quick, data_dir=data if cat else None, progress=progress,
-                            log=log) if curves else [])
-    note = ("" if cat else "The cat data was not found (set DL_PARITY_DATA to the folder that "
-            "holds catvnoncat/), so only the planar model is shown. ")
-    note += "MNIST (course 2) is not trained here."
+    trained = (train_curves(quick=quick, data_dir=data, progress=progress, log=log)
+               if curves else [])
+    missing = getattr(train_curves, "missing", []) if curves else []
+    note = ("" if not missing else "Not shown, for want of their data on this machine (set "
+            "DL_PARITY_DATA to the folder that holds it): " + "; ".join(missing) + ".")
     generated = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     page = render_html(entries, statuses, run, trained, quick=quick, generated=generated,
                        curves_note=note if curves else "", verdict=tally(statuses, run))

@@ -39,6 +39,49 @@ ENTRY_BLOCKS: tuple[EntryBlock, ...] = ()
 FULL_TABLE_MAX_ROWS = 12
 
 
+# ---------------------------------------------------------------------------- numbers
+def fmt_err(x: float) -> str:
+    if x == 0:
+        return "0"
+    if x == float("inf"):
+        return "∞"
+    return f"{x:.1e}"
+
+
+def fmt_tol(row) -> str:
+    parts = [f"rtol {fmt_err(row.rtol)}"]
+    if row.atol:
+        parts.append(f"atol {fmt_err(row.atol)}")
+    return ", ".join(parts)
+
+
+def fmt_ratio(row) -> str:
+    """|Δ| / (atol + rtol |b|) at the worst element, two digits: at most 1 passes."""
+    r = row.ratio
+    if r is None:
+        return "—"
+    if r != r:
+        return "nan"
+    if r == float("inf"):
+        return "∞"
+    return "0" if r == 0 else f"{r:.2g}"
+
+
+def fmt_compared(row) -> str:
+    """The comparison the test makes at the worst element: ``|Δ| ≤ atol + rtol|b|``
+    with both numbers (``>`` when it failed)."""
+    if row.ratio is None or row.worst_abs is None or row.worst_allowed is None:
+        return f"max |Δ| {fmt_err(row.max_abs)}"
+    sign = "≤" if row.ratio <= 1 else ">"
+    return f"{fmt_err(row.worst_abs)} {sign} {fmt_err(row.worst_allowed)}"
+
+
+def _closeness(row) -> tuple:
+    """How near a row came to failing: failed rows first, then by the compared ratio."""
+    ratio = -1.0 if row.ratio is None else float("inf") if row.ratio != row.ratio else row.ratio
+    return (not row.passed, ratio, row.max_abs)
+
+
 def formula_mathml(latex: str) -> str | None:
     """The LaTeX as display MathML (latex2mathml), or None when it cannot be converted."""
     try:
@@ -106,8 +149,6 @@ def _badge(passed: bool) -> str:
 
 def _rows_table(rows) -> str:
     """One row per compared tensor (test, what, device, dtype): the compared quantity."""
-    from .study import fmt_compared, fmt_ratio, fmt_tol
-
     body = []
     for r in sorted(rows, key=lambda r: (r.test, r.what, r.device, r.dtype)):
         test = r.test.split("::")[-1]
@@ -128,8 +169,6 @@ def _rows_table(rows) -> str:
 
 def _per_test_table(rows) -> str:
     """One row per test function: how many tensors it compared, where, and its closest."""
-    from .study import _closeness, fmt_compared, fmt_ratio
-
     groups: dict[str, list] = {}
     for r in rows:
         groups.setdefault(r.test.split("::")[-1], []).append(r)
@@ -160,8 +199,6 @@ def _parity_tables(rows) -> str:
 
 
 def _closest_sentence(st) -> str:
-    from .study import fmt_err, fmt_ratio
-
     w = st.worst
     if w is None or w.ratio is None:
         return ""
@@ -194,8 +231,6 @@ def _run_info(run, quick: bool) -> str:
 
 
 def _summary_row(f: Formula, st) -> str:
-    from .study import fmt_compared, fmt_ratio, fmt_tol
-
     w = st.worst
     cells = ((fmt_ratio(w), fmt_compared(w), f"{w.dtype} · {w.device}", fmt_tol(w)) if w
              else ("—",) * 4)
@@ -235,8 +270,6 @@ def _nav_and_summary(entries, statuses, weeks, curves, curves_note: str) -> tupl
 
 
 def _curve_figure(c) -> str:
-    from .study import fmt_err
-
     uri = "data:image/png;base64," + base64.b64encode(c.png).decode("ascii")
     return f"""
 <figure class="curve" id="{_curve_anchor(c.key)}" data-model="{_e(c.key)}"

@@ -1,18 +1,23 @@
 """One training run, decided: which model, which sides, which batches, which optimizer.
 
-``dl-parity train`` and ``evaluate``, the study page's curves and the course-result tests
-build their runs here and hand them to the one engine (:func:`dl_parity.engine.run`).
+``dl-parity train`` and ``evaluate``, the study page's curves, the bench and the
+course-result tests build their runs here, from a recipe (:mod:`dl_parity.recipes`), and
+hand them to the one engine (:func:`dl_parity.engine.run`).
 """
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
 from dl_parity.engine import FullBatch, MiniBatches
-from dl_parity.models.mlp import MLP
+from dl_parity.models.base import Model
+from dl_parity.models.classifier import confusion_matrix, separation_note  # noqa: F401
 from dl_parity.models.optim import Optim, step_drop
-from dl_parity.settings import DEFAULTS
+from dl_parity.recipes import Recipe, recipe_for
+from dl_parity.settings import Settings
 
 IMPLS = ("numpy", "torch")
 
@@ -21,7 +26,7 @@ IMPLS = ("numpy", "torch")
 class Plan:
     """Everything a run needs besides the data: its settings, decided once."""
     dataset: str
-    model: MLP                      # or any description with .side() (CNN, Course2Net)
+    model: Model
     impls: tuple[str, ...]
     dtype: str
     device: str
@@ -32,100 +37,100 @@ class Plan:
     batch_size: int | None = None
     log_every: int = 1
     batch_seed: int | None = None      # mini-batch shuffles: batch_seed + epoch (None: seed)
+    data: str | None = None            # what the model's load_data reads (None: dataset)
 
     @property
     def full_batch(self) -> bool:
         return self.batch_size is None
 
+    @property
+    def shuffle_seed(self) -> int:
+        return self.seed if self.batch_seed is None else self.batch_seed
+
     def source(self, X, Y):
-        """The engine's batch source: the course's full batch, or its mini-batches drawn by
-        ``random_mini_batches(X, Y, batch_size, seed + epoch)``."""
-        extra = getattr(self.model, "extra", None)      # shared randomness (dropout masks)
+        """The classifiers' batch source: the course's full batch, or its mini-batches
+        drawn by ``random_mini_batches(X, Y, batch_size, seed + epoch)``, with the model's
+        shared randomness (dropout masks) when it has some."""
+        extra = getattr(self.model, "extra", None)
         kw = {"extra": extra} if extra is not None else {}
         if self.full_batch:
             return FullBatch(X, Y, self.iterations, **kw)
         return MiniBatches(X, Y, self.batch_size, self.epochs, seed=self.shuffle_seed, **kw)
 
-    @property
-    def shuffle_seed(self) -> int:
-        return self.seed if self.batch_seed is None else self.batch_seed
+    def load_data(self, data_dir=None, download: bool = True):
+        """The model's data for this run, in the run's float type."""
+        return self.model.load_data(self.data or self.dataset, data_dir, download).astype(
+            self.dtype)
+
+    def batches(self, data):
+        """The engine's batch source over ``data`` (the model's own)."""
+        return self.model.source(self, data)
 
     def sides(self, parameters) -> list:
         """The sides named by ``impls``, each loaded with the same initial dict."""
         return [self.model.side(impl, parameters, self.dtype, self.device, self.optim)
                 for impl in self.impls]
 
-    def describe_schedule(self, m: int) -> str:
-        if self.full_batch:
-            return f"{self.iterations} iterations, full batch (m = {m})"
-        n_batches = -(-m // self.batch_size)
-        text = (f"{self.epochs} epochs x {n_batches} mini-batches of {self.batch_size} "
-                f"(m = {m}; course's random_mini_batches, seed {self.shuffle_seed} + epoch)")
-        doc = self.optim.schedule.__doc__
-        if self.optim.schedule.__name__ != "constant" and doc:
-            text += f", lr {doc}"
-        return text
+    def describe_training(self, source) -> str:
+        """lr, optimizer, batches, schedule and float type, on one line."""
+        optim = "" if self.optim.is_plain_sgd else f", {self.optim.describe()}"
+        drop = getattr(self.optim.schedule, "drop_epoch", None)
+        schedule = (f", lr {self.optim.schedule.__doc__}"
+                    if drop and self.epochs and drop <= self.epochs else "")
+        return (f"lr {self.optim.learning_rate:g}{optim}, {source.describe()}{schedule}, "
+                f"{self.dtype}" + (f", torch on {self.device}" if "torch" in self.impls else ""))
+
+
+def _schedule(settings: Settings, decay=None):
+    """The step drop of a mini-batch run (none for full batch, or beside a course decay)."""
+    return step_drop(None if settings.full_batch or decay else settings.lr_drop_epoch)
+
+
+def plan_for(recipe: Recipe, impls=IMPLS, device: str = "cpu", *, given: Mapping = (),
+             model: Model | None = None) -> Plan:
+    """The run of ``recipe`` with the user's options ``given`` (field -> value: the
+    model's fields, :class:`~dl_parity.settings.Settings`' and
+    :class:`~dl_parity.models.optim.Optim`'s) on top. ValueError naming the field for a
+    value or a combination the model, the settings or the optimizer refuse."""
+    given = dict(given)
+    settings_fields = {f.name for f in dataclasses.fields(Settings)}
+    optim_fields = {f.name for f in dataclasses.fields(Optim)}
+    settings = recipe.settings.overridden(
+        {k: v for k, v in given.items() if k in settings_fields}, recipe.dataset)
+    if model is None:
+        model = recipe.build(**{k: v for k, v in given.items()
+                                if k not in settings_fields | optim_fields})
+    model = model.for_settings(settings)
+    kw = {**recipe.optim, **{k: v for k, v in given.items() if k in optim_fields}}
+    user_drop = "lr_drop_epoch" in given
+    optim = Optim(**kw, schedule=_schedule(settings, kw.get("decay") and not user_drop))
+    return Plan(recipe.dataset, model, tuple(impls), settings.dtype, device, settings.seed,
+                optim, settings.iterations, settings.epochs, settings.batch_size,
+                settings.log_every, settings.batch_seed, recipe.data_spec)
 
 
 def course_plan(dataset: str, impls=IMPLS, **overrides) -> Plan:
-    """The data set's course run (``settings.DEFAULTS``), with any field overridden."""
-    d = DEFAULTS[dataset]
-    dims = overrides.pop("layer_dims", d.layer_dims)
-    model = overrides.pop("model", None) or default_model(d, dims)
-    lr = overrides.pop("learning_rate", d.learning_rate)
-    drop = overrides.pop("lr_drop_epoch", d.lr_drop_epoch)
-    fields = dict(dataset=dataset, model=model, impls=tuple(impls), dtype=d.dtype,
-                  device="cpu", seed=d.seed, optim=Optim(lr, step_drop(drop)),
-                  iterations=d.iterations, epochs=d.epochs, batch_size=d.batch_size,
-                  log_every=d.log_every, batch_seed=d.batch_seed)
-    fields.update(overrides)
-    return Plan(**fields)
-
-
-def default_model(d, dims):
-    """The data set's course network: course 1's MLP, or course 2's Course2Net."""
-    if d.model == "course2":
-        from dl_parity.models.course2 import Course2Net
-
-        return Course2Net(tuple(dims), init=d.init, cost=d.cost,
-                          output_activation=d.output_activation)
-    return MLP(tuple(dims), d.hidden_activation, d.output_activation)
+    """The data set's course run (its recipe: :func:`dl_parity.recipes.recipe_for`, the
+    model's when ``model`` is given), with any field overridden: ``model``, ``optim``,
+    ``device``, ``learning_rate``, ``layer_dims`` or any :class:`Settings` field."""
+    model = overrides.pop("model", None)
+    recipe = recipe_for(dataset, model.name if model is not None else None)
+    optim = overrides.pop("optim", None)
+    learning_rate = overrides.pop("learning_rate", None)
+    device = overrides.pop("device", "cpu")
+    layer_dims = overrides.pop("layer_dims", None)
+    settings = dataclasses.replace(recipe.settings, **overrides)
+    if model is None:
+        model = recipe.build(**({} if layer_dims is None else {"layer_dims": tuple(layer_dims)}))
+    if optim is None:
+        kw = dict(recipe.optim, **({} if learning_rate is None
+                                   else {"learning_rate": learning_rate}))
+        optim = Optim(**kw, schedule=_schedule(settings, kw.get("decay")))
+    return Plan(dataset, model, tuple(impls), settings.dtype, device, settings.seed, optim,
+                settings.iterations, settings.epochs, settings.batch_size, settings.log_every,
+                settings.batch_seed, recipe.data_spec)
 
 
 def accuracy(side, X, y) -> float:
     """Fraction of examples whose predicted label equals y."""
     return float(np.mean(side.predict(X) == y))
-
-
-def confusion_matrix(y_true, y_pred, C: int) -> np.ndarray:
-    """M[i, j] = number of examples of class i predicted as class j."""
-    M = np.zeros((C, C), dtype=np.int64)
-    np.add.at(M, (y_true, y_pred), 1)
-    return M
-
-
-def separation_note(rows, costs, plan: Plan) -> str:
-    """Say where the two runs separated, when a float64 run ends far apart.
-
-    Gradient descent past its stability limit (the learning rate above 2 / the largest
-    Hessian eigenvalue) amplifies any difference step after step, so two routes whose
-    roundings differ in the last bit drift apart from there on, as do two NumPy runs one
-    ulp apart (measured in parity_tests/test_course_results.py::test_course_planar).
-    """
-    if plan.dtype != "float64" or not rows or rows[-1].max_diff is None \
-            or rows[-1].max_diff[0] <= 1e-6:
-        return ""
-    close = [r for r in rows if r.max_diff[0] <= 1e-9]
-    if not close or close[-1] is rows[-1]:
-        return ""
-    unit = "iteration" if plan.full_batch else "epoch"
-    text = (f"note: the two runs agreed to {max(r.max_diff[0] for r in close):.0e} through "
-            f"{unit} {close[-1].step}, then separated.")
-    rises = np.flatnonzero(np.diff(np.asarray(costs["numpy"])) > 0)
-    if plan.full_batch and rises.size:
-        text += (f" The cost first rises at iteration {rises[0] + 1}: at lr "
-                 f"{plan.optim.learning_rate:g} gradient descent is past its stability limit "
-                 f"there, which amplifies the last-bit rounding differences of any two "
-                 f"routes (two NumPy runs one ulp apart as well), so from then on neither "
-                 f"run is the reference for the other.")
-    return text

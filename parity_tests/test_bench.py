@@ -101,7 +101,7 @@ BAD_THREADS = "--threads: expected a positive integer or 'all', or a comma-separ
     (["--threads", "1,2,"], BAD_THREADS + "'1,2,'"),
     (["--threads", "-1"], BAD_THREADS + "'-1'"),
     (["--threads", "1.5"], BAD_THREADS + "'1.5'"),
-    (["--workload", "imagenet"], "--workload: expected one of cat, mnist-64"),
+    (["--workload", "imagenet"], "--workload: expected one of planar, cat, mnist-64"),
 ])
 def test_bench_bad_arguments_are_one_line_errors(capsys, argv, message):
     assert main(["bench", *argv]) == 2
@@ -123,7 +123,7 @@ def test_cnn_workload_flops_and_first_step_agree():
     from dl_parity import bench
     w = bench.WORKLOADS["mnist-cnn-64"]
     # per image: conv 1 784 x 25 x 8, conv 2 196 x 200 x 16, FC 784 x 10 = 791840 products
-    assert w.products() == [(784, 25, 8), (196, 200, 16), (1, 784, 10)]
+    assert w.model.products() == [(784, 25, 8), (196, 200, 16), (1, 784, 10)]
     assert w.flops() == 3 * 2 * 64 * 791840 == 304_066_560
     assert w.flops_needed() == w.flops() - 2 * 64 * 784 * 25 * 8 == 283_996_160
     assert bench.minimum_memory(w, "float32") == \

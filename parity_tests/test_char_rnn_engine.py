@@ -35,6 +35,7 @@ import numpy as np
 import pytest
 
 from dl_parity.engine import run
+from dl_parity.models.optim import Optim
 from dl_parity.models.char_rnn import (CharRNN, CourseNames, SmoothedLoss, sample_names,
                                        sample_torch)
 from parity_tests._sensitivity import (K_PERTURBATIONS, PERTURBATION_SEED, UNRECORDED,
@@ -204,7 +205,7 @@ def test_lockstep_catches_a_wrong_learning_rate():
     100 iterations (the tolerance there is 7e-10)."""
     model = CharRNN()
     parameters = model.initial_parameters()
-    wrong = CharRNN(learning_rate=0.01 * (1 + 1e-5)).side("torch", parameters)
+    wrong = model.side("torch", parameters, optim=Optim(0.01 * (1 + 1e-5)))
     _, _, record = lockstep(101, torch_side=wrong, stride=100)
     tol = tolerance(np.float64, 101 * steps_of_char_rnn(27, 50, 27, 27))
     with pytest.raises(AssertionError):
@@ -235,7 +236,9 @@ def test_sampling_agrees_from_the_same_weights(dinos, device):
 # ----------------------------------------------------------------------------- bad input
 def test_bad_input():
     with pytest.raises(ValueError, match="learning_rate: expected a positive number, got 0"):
-        CharRNN(learning_rate=0.0)
+        CharRNN().side("numpy", CharRNN().initial_parameters(), optim=Optim(0.0))
+    with pytest.raises(ValueError, match="optimizer: the course's character model takes SGD"):
+        CharRNN().side("numpy", CharRNN().initial_parameters(), optim=Optim(0.01, name="adam"))
     with pytest.raises(ValueError, match="impl: expected 'numpy' or 'torch', got 'jax'"):
         CharRNN().side("jax", CharRNN().initial_parameters())
     with pytest.raises(ValueError, match="iterations: expected a positive integer, got 0"):

@@ -7,6 +7,7 @@ printed costs at rtol 1e-10 (the project's float64 ceiling) test the runs, not t
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -19,10 +20,12 @@ import torch
 
 from dl_parity.checkpoint import Checkpoint, CheckpointError, load_checkpoint, save_checkpoint
 from dl_parity.cli import main
+from dl_parity.models.mlp import MLP
 
 from ._tolerances import FLOAT64_RTOL, steps_of_layers, tolerance
 
 ROOT = Path(__file__).resolve().parents[1]
+PLANAR = MLP((2, 4, 1), "tanh")
 
 
 def cli(capsys, *argv):
@@ -105,11 +108,12 @@ def test_checkpoint_torch_to_numpy_same_predictions(capsys, tmp_path):
     assert status == 0, err
     assert sorted(os.listdir(tmp_path)) == ["planar.npz"]        # no temporary files left
     with np.load(path, allow_pickle=False) as npz:               # plain arrays, no pickle
-        assert sorted(npz.files) == sorted(["W1", "b1", "W2", "b2", "layer_dims", "dataset",
-                                            "hidden_activation", "output_activation",
-                                            "dtype", "impl", "step"])
+        assert sorted(npz.files) == sorted(["W1", "b1", "W2", "b2", "model", "config",
+                                            "dataset", "dtype", "impl", "step"])
         assert str(npz["impl"]) == "torch" and int(npz["step"]) == 1500
-        assert list(npz["layer_dims"]) == [2, 4, 1] and str(npz["hidden_activation"]) == "tanh"
+        config = json.loads(str(npz["config"]))
+        assert str(npz["model"]) == "mlp" and config["layer_dims"] == [2, 4, 1]
+        assert config["hidden_activation"] == "tanh"
 
     data = load_data("planar")
     *_, numpy_net = load_model(path, None, "numpy")
@@ -135,7 +139,7 @@ def test_checkpoint_write_is_atomic(tmp_path, monkeypatch):
     good = {"W1": np.ones((4, 2)), "b1": np.zeros((4, 1)), "W2": np.ones((1, 4)),
             "b2": np.zeros((1, 1))}
     path = tmp_path / "model.npz"
-    save_checkpoint(path, Checkpoint(good, [2, 4, 1], "tanh", "sigmoid", "planar", "float64"))
+    save_checkpoint(path, Checkpoint(PLANAR, good, "planar", "float64"))
     before = path.read_bytes()
 
     def broken_savez(f, **arrays):
@@ -144,15 +148,15 @@ def test_checkpoint_write_is_atomic(tmp_path, monkeypatch):
 
     monkeypatch.setattr(np, "savez", broken_savez)
     with pytest.raises(OSError, match="simulated"):
-        save_checkpoint(path, Checkpoint({k: v * 2 for k, v in good.items()}, [2, 4, 1], "tanh",
-                                         "sigmoid", "planar", "float64"))
+        save_checkpoint(path, Checkpoint(PLANAR, {k: v * 2 for k, v in good.items()}, "planar",
+                                         "float64"))
     assert path.read_bytes() == before
     assert os.listdir(tmp_path) == ["model.npz"]
 
     bad = dict(good, W2=np.full((1, 4), np.nan))
     monkeypatch.undo()
     with pytest.raises(CheckpointError, match="NaN or inf"):
-        save_checkpoint(path, Checkpoint(bad, [2, 4, 1], "tanh", "sigmoid", "planar", "float64"))
+        save_checkpoint(path, Checkpoint(PLANAR, bad, "planar", "float64"))
     assert path.read_bytes() == before
 
 
@@ -228,8 +232,7 @@ def test_missing_mnist_is_downloaded_by_torchvision_and_offline_is_a_usage_error
 def _planar_checkpoint(tmp_path) -> Path:
     params = {"W1": np.ones((4, 2)), "b1": np.zeros((4, 1)), "W2": np.ones((1, 4)),
               "b2": np.zeros((1, 1))}
-    return save_checkpoint(tmp_path / "ok.npz",
-                           Checkpoint(params, [2, 4, 1], "tanh", "sigmoid", "planar", "float64"))
+    return save_checkpoint(tmp_path / "ok.npz", Checkpoint(PLANAR, params, "planar", "float64"))
 
 
 def test_bad_checkpoints(capsys, tmp_path):
@@ -249,7 +252,7 @@ def test_bad_checkpoints(capsys, tmp_path):
     cases = [
         ([str(ok), "--layers", "2,8,1"], "the checkpoint's arrays are for layers 2,4,1, but "
                                          "--layers asks for 2,8,1"),
-        ([str(ok), "--dataset", "mnist"], "do not fit mnist"),
+        ([str(ok), "--dataset", "mnist"], "does not fit mnist"),
         ([str(text)], "not a dl-parity checkpoint"),
         ([str(pickled)], "not a dl-parity checkpoint"),
         ([str(one_array)], "not a checkpoint: expected an .npz archive"),

@@ -4,11 +4,13 @@ The data is a small MNIST written in the original IDX gzip format (the first 512
 and 256 test images of the real files) so that `evaluate` runs end to end in seconds; the
 checkpoint is a CNN trained for one epoch on it (8 steps of 64, torch side, float32)
 through the engine and saved with the train command's hook,
-:func:`dl_parity.checkpoint.save_run_checkpoint`.
+:func:`dl_parity.checkpoint.save_run_checkpoint` (the one checkpoint format: the arrays,
+``model = "cnn"`` and its config as JSON).
 """
 from __future__ import annotations
 
 import gzip
+import json
 import os
 import re
 from pathlib import Path
@@ -16,16 +18,21 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dl_parity.checkpoint import (Checkpoint, CheckpointError, checkpoint_model,
+from dl_parity.checkpoint import (META_KEYS, Checkpoint, CheckpointError, checkpoint_model,
                                   load_checkpoint, save_checkpoint, save_run_checkpoint)
-from dl_parity.checkpoint_cnn import (META_KEYS, PARAMETER_KEYS, CNNCheckpoint,
-                                      load_cnn_checkpoint, save_cnn_checkpoint)
 from dl_parity.cli import main
+from dl_parity.models.cnn import CNN
 
 from ._tolerances import ELEMENTWISE_OPS, tolerance
 
 M_TRAIN, M_TEST = 512, 256
 MNIST_CNN = {"image_shape": (28, 28, 1), "channels": (8, 16), "f": 5, "n_y": 10}
+PARAMETER_KEYS = ("W1", "b1", "W2", "b2", "W3", "b3")
+
+
+def cnn_checkpoint(parameters, **meta) -> Checkpoint:
+    """The MNIST CNN's checkpoint record (float32, numpy's parameters, step 0 unless given)."""
+    return Checkpoint(CNN(), parameters, **{"dataset": "mnist", "dtype": "float32", **meta})
 
 
 def cli(capsys, *argv):
@@ -62,7 +69,6 @@ def small_mnist(tmp_path_factory, mnist_root):
 
 
 def _cnn_plan(impl="torch"):
-    from dl_parity.models.cnn import CNN
     from dl_parity.training import course_plan
 
     return course_plan("mnist", [impl], model=CNN(), dtype="float32", epochs=1, batch_size=64,
@@ -92,30 +98,31 @@ def test_cnn_checkpoint_holds_the_course_dict_and_a_model_tag(trained):
         assert sorted(npz.files) == sorted(PARAMETER_KEYS + META_KEYS)
         assert str(npz["model"]) == "cnn" and str(npz["impl"]) == "torch"
         assert int(npz["step"]) == M_TRAIN // 64 and str(npz["dtype"]) == "float32"
-        assert list(npz["image_shape"]) == [28, 28, 1] and str(npz["dataset"]) == "mnist"
+        assert json.loads(str(npz["config"])) == {
+            "image_shape": [28, 28, 1], "channels": [8, 16], "f": 5, "n_y": 10}
+        assert str(npz["dataset"]) == "mnist"
     assert checkpoint_model(path) == "cnn"
-    ckpt = load_cnn_checkpoint(path)
+    ckpt = load_checkpoint(path)
     shapes = {"W1": (5, 5, 1, 8), "b1": (1, 1, 1, 8), "W2": (5, 5, 8, 16), "b2": (1, 1, 1, 16),
               "W3": (10, 784), "b3": (10, 1)}
     for key, value in parameters.items():                         # exact, dtype kept
         assert ckpt.parameters[key].shape == shapes[key] and value.dtype == np.float32
         np.testing.assert_array_equal(ckpt.parameters[key], value)
         assert ckpt.parameters[key].dtype == np.float32
-    model = ckpt.model()
+    model = ckpt.model
     assert (model.image_shape, model.channels, model.f, model.n_y) == tuple(MNIST_CNN.values())
 
 
-def test_run_hook_still_writes_mlp_checkpoints(tmp_path):
-    """save_run_checkpoint on an MLP plan writes exactly the MLP checkpoint (no model tag)."""
+def test_run_hook_writes_mlp_checkpoints_in_the_same_format(tmp_path):
+    """save_run_checkpoint on an MLP plan writes the same format: W1..WL, model "mlp", its
+    config."""
     from dl_parity.training import course_plan
 
     plan = course_plan("planar", ["numpy"])
     side, = plan.sides(plan.model.initial_parameters(plan.seed))
     path = save_run_checkpoint(tmp_path / "planar.npz", plan, side, 7)
     with np.load(path, allow_pickle=False) as npz:
-        assert sorted(npz.files) == sorted(["W1", "b1", "W2", "b2", "layer_dims", "dataset",
-                                            "hidden_activation", "output_activation",
-                                            "dtype", "impl", "step"])
+        assert sorted(npz.files) == sorted(["W1", "b1", "W2", "b2", *META_KEYS])
     assert checkpoint_model(path) == "mlp" and load_checkpoint(path).step == 7
 
 
@@ -124,7 +131,7 @@ def test_cnn_checkpoint_write_is_atomic(trained, tmp_path, monkeypatch):
     file; a diverged model (NaN) is refused before anything is written."""
     _, parameters = trained
     path = tmp_path / "cnn.npz"
-    save_cnn_checkpoint(path, CNNCheckpoint(parameters))
+    save_checkpoint(path, cnn_checkpoint(parameters))
     before = path.read_bytes()
 
     def broken_savez(f, **arrays):
@@ -133,12 +140,12 @@ def test_cnn_checkpoint_write_is_atomic(trained, tmp_path, monkeypatch):
 
     monkeypatch.setattr(np, "savez", broken_savez)
     with pytest.raises(OSError, match="simulated"):
-        save_cnn_checkpoint(path, CNNCheckpoint({k: 2 * v for k, v in parameters.items()}))
+        save_checkpoint(path, cnn_checkpoint({k: 2 * v for k, v in parameters.items()}))
     assert path.read_bytes() == before and os.listdir(tmp_path) == ["cnn.npz"]
     monkeypatch.undo()
     bad = dict(parameters, W2=np.full_like(parameters["W2"], np.nan))
     with pytest.raises(CheckpointError, match="refusing to save W2: it holds NaN or inf"):
-        save_cnn_checkpoint(path, CNNCheckpoint(bad))
+        save_checkpoint(path, cnn_checkpoint(bad))
     assert path.read_bytes() == before
 
 
@@ -168,7 +175,7 @@ def test_cnn_checkpoint_same_probabilities_both_sides(trained, small_mnist, pari
     assert dataset == "mnist" and ckpt.dtype == "float32" and model.name == "cnn"
     A_numpy = numpy_net.net.forward(X).copy()                           # (10, m)
     with torch.no_grad():
-        A_torch = torch_net.net(torch_net._X(X)).numpy().T              # (m, 10) -> (10, m)
+        A_torch = torch_net.net(torch_net.rows(X)).numpy().T            # (m, 10) -> (10, m)
     t = tolerance(np.float32, _forward_steps())
     parity.close("A3 from a CNN checkpoint, torch vs numpy", A_torch, A_numpy, **t,
                  formula="c4.cnn")
@@ -214,15 +221,19 @@ def test_train_save_with_the_cnn_writes_a_cnn_checkpoint(capsys, small_mnist, tm
                            "--data-dir", str(small_mnist), "--save", str(path), "--quiet",
                            "--threads", "1")
     assert status == 0, err
-    ckpt = load_cnn_checkpoint(path)
-    assert ckpt.impl == "numpy" and ckpt.step == M_TRAIN // 64 and ckpt.dtype == "float32"
+    ckpt = load_checkpoint(path)
+    assert ckpt.model == CNN() and ckpt.impl == "numpy" and ckpt.step == M_TRAIN // 64
+    assert ckpt.dtype == "float32"
 
 
 # ----------------------------------------------------------------------------- bad input
-def _saved(tmp_path, name, parameters, **changes) -> Path:
+def _saved(tmp_path, name, parameters, cfg=None, **changes) -> Path:
+    """A CNN checkpoint written by hand: ``cfg`` its config (a dict, or the raw text),
+    ``changes`` to its entries (None: left out)."""
     path = tmp_path / name
     arrays = {k: np.asarray(v) for k, v in parameters.items()}
-    arrays.update(model=np.str_("cnn"), image_shape=np.array([28, 28, 1]),
+    text = cfg if isinstance(cfg, str) else json.dumps(cfg or CNN().config())
+    arrays.update(model=np.str_("cnn"), config=np.str_(text),
                   dataset=np.str_("mnist"), dtype=np.str_("float32"), impl=np.str_("numpy"),
                   step=np.int64(0))
     arrays.update(changes)
@@ -234,46 +245,48 @@ def _saved(tmp_path, name, parameters, **changes) -> Path:
 
 def test_bad_cnn_checkpoints_are_one_line_errors(capsys, trained, tmp_path):
     path, p = trained
-    mlp = save_checkpoint(tmp_path / "mlp.npz", Checkpoint(
-        {"W1": np.ones((4, 2)), "b1": np.zeros((4, 1)), "W2": np.ones((1, 4)),
-         "b2": np.zeros((1, 1))}, [2, 4, 1], "tanh", "sigmoid", "planar", "float64"))
+    the_cnn = "for the CNN 28x28x1 -> conv 5x5x8 relu maxpool 2 -> conv 5x5x16 relu maxpool 2"
+    first_format = dict(config=None, image_shape=np.array([28, 28, 1]))
     cases = [
         ([str(_saved(tmp_path, "w3.npz", p, W3=np.ones((10, 785), np.float32)))],
-         "W3 should be (n_y, 784) (the flattened (7, 7, 16) of P2), got (10, 785)"),
+         f"W3 should be (10, 784) {the_cnn} -> 10 (softmax), got (10, 785)"),
         ([str(_saved(tmp_path, "w2.npz", p, W2=np.ones((5, 5, 4, 16), np.float32)))],
-         "W2 should be (5, 5, 8, n_C2) after W1 (5, 5, 1, 8), got (5, 5, 4, 16)"),
+         "W2 should be (5, 5, 8, 16) for the CNN 28x28x1", "got (5, 5, 4, 16)"),
         ([str(_saved(tmp_path, "w1.npz", p, W1=np.ones((5, 5, 3, 8), np.float32)))],
-         "W1 should be (f, f, 1, n_C1) for images (28, 28, 1), got (5, 5, 3, 8)"),
+         "W1 should be (5, 5, 1, 8) for the CNN 28x28x1", "got (5, 5, 3, 8)"),
         ([str(_saved(tmp_path, "b2.npz", p, b2=np.ones((16, 1), np.float32)))],
-         "b2 should be (1, 1, 1, 16), got (16, 1)"),
-        ([str(_saved(tmp_path, "nob3.npz", p, b3=None))], "not a complete CNN checkpoint: "
-                                                          "missing b3"),
+         "b2 should be (1, 1, 1, 16)", "got (16, 1)"),
+        ([str(_saved(tmp_path, "nob3.npz", p, b3=None))], f"missing b3 {the_cnn}"),
         ([str(_saved(tmp_path, "extra.npz", p, W4=np.ones(3)))], "unexpected arrays W4"),
-        ([str(_saved(tmp_path, "shape.npz", p, image_shape=np.array([28, 28])))],
-         "image_shape should be three positive integers (n_H, n_W, n_C), got [28, 28]"),
+        ([str(_saved(tmp_path, "shape.npz", p, cfg={**CNN().config(),
+                                                    "image_shape": [28, 28]}))],
+         "image_shape, channels, f, n_y: expected (n_H, n_W, n_C0)"),
+        ([str(_saved(tmp_path, "field.npz", p, cfg={**CNN().config(), "pool": 3}))],
+         "the cnn model has no field pool"),
+        ([str(_saved(tmp_path, "json.npz", p, cfg="{not json"))], "its config: JSONDecode"),
         ([str(_saved(tmp_path, "nan.npz", p, b1=np.full((1, 1, 1, 8), np.inf, np.float32)))],
          "b1 holds NaN or inf"),
         ([str(_saved(tmp_path, "int.npz", p, W1=np.ones((5, 5, 1, 8), np.int64)))],
          "W1 should be floating point, got int64"),
         ([str(_saved(tmp_path, "f16.npz", p, dtype=np.str_("float16")))],
          "dtype should be one of float64, float32, got 'float16'"),
+        ([str(_saved(tmp_path, "old.npz", p, W3=np.ones((10, 785), np.float32),
+                     **first_format))], "W3 should be (10, 784)", "got (10, 785)"),
+        ([str(_saved(tmp_path, "model.npz", p, model=np.str_("resnet")))],
+         "it holds a model 'resnet' that this dl-parity does not know (models: "),
+        ([str(tmp_path)], f"{tmp_path} is a folder; expected a checkpoint file (.npz)"),
         ([str(path), "--layers", "784,10"], "--layers: "),
         ([str(path), "--dataset", "planar"], "which does not fit planar (input n_x = 2"),
     ]
-    for argv, message in cases:
+    for argv, *messages in cases:
         status, _, err = cli(capsys, "evaluate", "--checkpoint", *argv)
-        assert status == 2 and message in err, (argv, err)
+        assert status == 2 and all(m in err for m in messages), (argv, err)
         assert "Traceback" not in err and len(err.strip().splitlines()) == 1
-    # each loader names the other kind of file it was given
-    with pytest.raises(CheckpointError, match="not an MLP checkpoint: it holds a cnn model"):
-        load_checkpoint(path)
-    with pytest.raises(CheckpointError, match=r"not a CNN checkpoint .*got an MLP checkpoint"):
-        load_cnn_checkpoint(mlp)
-    with pytest.raises(CheckpointError, match="not a CNN checkpoint .*got a char_rnn"):
-        load_cnn_checkpoint(_saved(tmp_path, "char.npz", p, model=np.str_("char_rnn")))
     with pytest.raises(CheckpointError, match="checkpoint not found"):
-        load_cnn_checkpoint(tmp_path / "absent.npz")
+        load_checkpoint(tmp_path / "absent.npz")
     pickled = tmp_path / "pickled.npz"
     np.savez(pickled, model=np.array([{"evil": 1}], dtype=object))
-    with pytest.raises(CheckpointError, match="not a dl-parity checkpoint"):
-        load_cnn_checkpoint(pickled)
+    with pytest.raises(CheckpointError, match="not a dl-parity checkpoint: it holds object "
+                                              "arrays") as info:
+        load_checkpoint(pickled)
+    assert "allow_pickle" not in str(info.value)       # no advice to load it unsafely

@@ -1,24 +1,18 @@
 """The command line of course 5's Dinosaurus Island model: ``dl-parity train --dataset dinos``
-(``dl_parity.commands.dinos.run_dinos``) and ``dl-parity sample``, run in-process.
-
-Until the train command dispatches ``--dataset dinos`` itself, :func:`train` parses the
-options with the train command's own parser (``--dataset planar``, then set to dinos) and
-calls ``run_dinos`` as the dispatch will.
+(the char_rnn model's recipe) and ``dl-parity sample``, run in-process.
 """
 from __future__ import annotations
 
-import argparse
+import json
 import re
-import sys
 
 import numpy as np
 import pytest
 
-from dl_parity.checkpoint import Checkpoint, save_checkpoint
-from dl_parity.checkpoint_char import (CharCheckpoint, load_char_checkpoint,
-                                       save_char_checkpoint)
-from dl_parity.cli import UsageError, main
-from dl_parity.commands import dinos as dinos_command
+from dl_parity.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
+from dl_parity.cli import main
+from dl_parity.models.char_rnn import CharRNN
+from dl_parity.models.mlp import MLP
 from parity_tests.test_char_rnn_course import PUBLISHED_NAMES, PUBLISHED_TRACE
 from scratch import char_rnn
 
@@ -35,34 +29,9 @@ def cli(capsys, *argv):
     return status, out, err
 
 
-def _dispatch_is_in() -> bool:
-    """Whether the train command's --dataset accepts dinos (the lead's dispatch is in)."""
-    from dl_parity.commands import train as train_command
-    parser = argparse.ArgumentParser()
-    p = train_command.add_parser(parser.add_subparsers())
-    dataset = next(a for a in p._actions if "--dataset" in a.option_strings)
-    return "dinos" in (dataset.choices or ())
-
-
 def train(capsys, *argv):
     """``dl-parity train --dataset dinos argv``: (exit status, stdout, stderr)."""
-    if _dispatch_is_in():
-        return cli(capsys, "train", "--dataset", "dinos", *argv)
-    from dl_parity.commands import train as train_command
-    parser = argparse.ArgumentParser(prog="dl-parity")
-    p = train_command.add_parser(parser.add_subparsers())
-    dinos_command.add_dinos_arguments(p)
-    try:
-        args = parser.parse_args(["train", "--dataset", "planar", *argv])
-        args.dataset = "dinos"
-        status = dinos_command.run_dinos(args)
-    except SystemExit as exc:
-        status = exc.code
-    except UsageError as exc:
-        print(f"dl-parity: error: {exc}", file=sys.stderr)
-        status = exc.status
-    out, err = capsys.readouterr()
-    return status, out, err
+    return cli(capsys, "train", "--dataset", "dinos", *argv)
 
 
 def report_rows(out: str) -> dict[int, list[str]]:
@@ -97,9 +66,9 @@ def test_train_both_prints_the_course_report(capsys, tmp_path):
     diffs = [float(x) for x in re.findall(r"\d+\.\d{6}\s+(\d\.\de[-+]\d+) \(", out)]
     assert len(diffs) == 2 and max(diffs) < 1e-12
     assert "final max |numpy - torch|" in out
-    ckpt = load_char_checkpoint(path)
-    assert (ckpt.vocabulary, ckpt.impl, ckpt.step, ckpt.dtype) == (VOCABULARY, "numpy", 1001,
-                                                                   "float64")
+    ckpt = load_checkpoint(path)
+    assert (ckpt.model.vocabulary, ckpt.impl, ckpt.step, ckpt.dtype) == (VOCABULARY, "numpy",
+                                                                         1001, "float64")
     examples, char_to_ix, ix_to_char = char_rnn.load_dinos()
     expected, _ = char_rnn.model(examples, ix_to_char, char_to_ix, 1001)
     capsys.readouterr()
@@ -121,8 +90,15 @@ def test_train_one_side(capsys, impl):
     (["--iterations", "0"], "--iterations: expected a positive integer, got 0"),
     (["--lr", "-1"], "--lr: expected a positive number, got -1.0"),
     (["--names", "0"], "--names: expected a positive integer, got 0"),
-    (["--epochs", "2"], "--epochs: the character model trains one name per iteration"),
-    (["--layers", "27,50,27"], "--layers: the character model's sizes are fixed"),
+    (["--epochs", "2"], "--epochs: the char_rnn model has no such option"),
+    (["--layers", "27,50,27"], "--layers: the char_rnn model has no such option"),
+    # issue 15, item 7: the course-2 options were silently ignored here
+    (["--optimizer", "adam"], "--optimizer: the char_rnn model has no such option"),
+    (["--lambd", "0.1"], "--lambd: the char_rnn model has no such option"),
+    (["--keep-prob", "0.5"], "--keep-prob: the char_rnn model has no such option"),
+    (["--batch-norm"], "--batch-norm: the char_rnn model has no such option"),
+    (["--init", "he"], "--init: the char_rnn model has no such option"),
+    (["--batch-size", "8"], "--batch-size: the char_rnn model has no such option"),
     (["--model", "cnn"], "--model cnn: not available with --dataset dinos"),
     (["--save", "/no/such/folder/x.npz"], "--save /no/such/folder/x.npz: the folder"),
     (["--data-dir", "/no/such/folder"], "--data-dir /no/such/folder: no dinos.txt there"),
@@ -139,17 +115,17 @@ def test_train_data_dir(capsys, tmp_path):
     status, out, err = train(capsys, "--impl", "both", "--iterations", "4", "--quiet",
                              "--data-dir", str(tmp_path), "--names", "1")
     assert status == 0, err
-    assert "on dinos (3 names, 4 characters)" in out
+    assert "on dinos (3 names, 4 characters, data loaded in" in out
+    assert "4 (one-hot) -> 50 (tanh, recurrent) -> 4 (softmax)" in out
 
 
 # ----------------------------------------------------------------------------- sample
 @pytest.fixture(scope="module")
 def checkpoint(tmp_path_factory):
     """The course's initial weights, saved as a char-RNN checkpoint."""
-    from dl_parity.models.char_rnn import CharRNN
-
     path = tmp_path_factory.mktemp("dinos") / "initial.npz"
-    save_char_checkpoint(path, CharCheckpoint(CharRNN().initial_parameters(), VOCABULARY))
+    save_checkpoint(path, Checkpoint(CharRNN(), CharRNN().initial_parameters(), "dinos",
+                                     "float64"))
     return path
 
 
@@ -165,19 +141,20 @@ def test_sample_gives_the_courses_names(capsys, checkpoint, impl):
 
 def test_sample_bad_input(capsys, checkpoint, tmp_path):
     mlp = tmp_path / "mlp.npz"
-    save_checkpoint(mlp, Checkpoint({"W1": np.ones((1, 2)), "b1": np.zeros((1, 1))}, [2, 1],
-                                    "relu", "sigmoid", "planar", "float64"))
+    save_checkpoint(mlp, Checkpoint(MLP((2, 1)), {"W1": np.ones((1, 2)), "b1": np.zeros((1, 1))},
+                                    "planar", "float64"))
     junk = tmp_path / "junk.npz"
     junk.write_bytes(b"not a zip file")
     bad_vocab = tmp_path / "bad.npz"
-    parameters = dict(np.load(checkpoint))
-    np.savez(bad_vocab, **{**parameters, "vocabulary": np.str_("abc\n")})
+    entries = dict(np.load(checkpoint))
+    config = dict(json.loads(str(entries["config"])), vocabulary="abc\n")
+    np.savez(bad_vocab, **{**entries, "config": np.str_(json.dumps(config))})
     cases = [
         (["--checkpoint", str(tmp_path / "missing.npz")], "checkpoint not found"),
-        (["--checkpoint", str(mlp)], "not a char-RNN checkpoint (dl-parity train --dataset "
-                                     "dinos --save): got an MLP checkpoint"),
+        (["--checkpoint", str(mlp)], "the mlp model does not sample (models that do: char_rnn)"),
         (["--checkpoint", str(junk)], "not a dl-parity checkpoint"),
-        (["--checkpoint", str(bad_vocab)], "Wax should be (n_a, 4) for a vocabulary of 4"),
+        (["--checkpoint", str(bad_vocab)], "Wax should be (50, 4) for n_a = 50 and a vocabulary "
+                                           "of 4 characters, got (50, 27)"),
         (["--checkpoint", str(checkpoint), "--names", "0"],
          "--names: expected a positive integer, got 0"),
     ]
@@ -189,10 +166,25 @@ def test_sample_bad_input(capsys, checkpoint, tmp_path):
 
 def test_checkpoint_refuses_nan(tmp_path):
     from dl_parity.checkpoint import CheckpointError
-    from dl_parity.models.char_rnn import CharRNN
 
     parameters = CharRNN().initial_parameters()
     parameters["by"][0, 0] = np.nan
     with pytest.raises(CheckpointError, match="refusing to save by: it holds NaN or inf"):
-        save_char_checkpoint(tmp_path / "x.npz", CharCheckpoint(parameters, VOCABULARY))
+        save_checkpoint(tmp_path / "x.npz", Checkpoint(CharRNN(), parameters, "dinos",
+                                                       "float64"))
     assert list(tmp_path.iterdir()) == []
+
+
+def test_evaluate_a_char_rnn_checkpoint_samples_its_names(capsys, checkpoint, tmp_path):
+    """evaluate reads every model: the character model's evaluation is the names it samples
+    (the course's seeds 0..6), the same from either implementation; it has no figure, and
+    --plot is refused before anything is printed."""
+    outs = {}
+    for impl in ("numpy", "torch"):
+        status, out, err = cli(capsys, "evaluate", "--checkpoint", str(checkpoint), "--impl", impl)
+        assert status == 0, err
+        outs[impl] = out.splitlines()[3:]
+    assert outs["numpy"] == outs["torch"] == [f"    {n}" for n in PUBLISHED_NAMES[0]]
+    status, out, err = cli(capsys, "evaluate", "--checkpoint", str(checkpoint), "--plot",
+                           str(tmp_path / "x.png"))
+    assert status == 2 and out == "" and "--plot: the char_rnn model has no evaluation figure" in err

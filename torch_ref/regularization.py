@@ -311,6 +311,12 @@ def train_step(model: DeepNet, optimizer: torch.optim.Optimizer, X: torch.Tensor
     with the same lambd and m); the penalty :func:`l2_cost` is only added to the
     returned cost, computed from the weights before the step.
 
+    The returned cost is the course's, the cross-entropy of A3: ``nn.BCELoss()(A3, Y)``
+    (each log clamped at -100, where the course's nansum cost is inf). The gradient comes
+    from the logits, which stays sigma(Z3) - Y where A3 rounds to exactly 0 or 1; there
+    the logits' loss is larger than the cost of A3 (e.g. 1773.6 against 50 at the first
+    step of the x 10 initialisation), so reporting it would not compare with the course.
+
     Shape: X (m, n_x), Y (m, 1) floats.
     """
     m = X.shape[0]
@@ -318,7 +324,7 @@ def train_step(model: DeepNet, optimizer: torch.optim.Optimizer, X: torch.Tensor
     A, cache = model(X, return_intermediates=True)
     loss = nn.BCEWithLogitsLoss()(cache[f"Z{model.L}"], Y)
     with torch.no_grad():
-        cost = loss + (l2_cost(model, lambd, m) if lambd else 0.0)
+        cost = nn.BCELoss()(A, Y) + (l2_cost(model, lambd, m) if lambd else 0.0)
     loss.backward()
     optimizer.step()
     return cost.detach()

@@ -21,7 +21,8 @@ def add_parser(subparsers):
     p = subparsers.add_parser(
         "bench", help="time a training step: NumPy fast path vs PyTorch",
         description="Time forward + backward + update of each workload in NumPy "
-                    "(scratch.fast_nn; the CNN: scratch.fast_conv) and PyTorch (torch_ref), "
+                    "(a model's fast path, e.g. scratch.fast_nn, scratch.fast_conv, else its "
+                    "course form) and PyTorch (torch_ref), "
                     "float32 and float64, on the same number of threads.")
     p.add_argument("--quick", action="store_true",
                    help="fewer, shorter runs and a smaller peak-GEMM probe (under a minute)")

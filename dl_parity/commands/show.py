@@ -75,6 +75,10 @@ def run(args) -> int:
     if not args.name:
         raise UsageError("expected a NAME (a catalog id or a function name such as "
                          "linear_backward) or --list; got neither")
+    if args.check and args.device == "cuda":
+        from ..options import check_device
+
+        check_device(args.device)      # every command refuses --device cuda without CUDA
     match = find(args.name)
     if not match.entries:
         close = _suggestions(args.name)

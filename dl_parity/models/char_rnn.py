@@ -1,5 +1,7 @@
-"""Course 5's "Dinosaurus Island" character model as a model description, its batch source
-and its report (the smoothed loss and the sampled names).
+"""Course 5's "Dinosaurus Island" character model (registered as "char_rnn"), its data (a
+names file, one name a line: the course's dinos.txt, or another text by a recipe's ``data``),
+its batch source and its report (the smoothed loss and the sampled names). Its config holds
+the vocabulary (the characters in index order), so a checkpoint samples by itself.
 
 NumPy side: the course's ``scratch.char_rnn.optimize`` (forward through the name,
 backpropagation through time by hand, clip at 5, SGD in place), carrying the last hidden
@@ -25,14 +27,19 @@ course's ``sample``, the torch side with :func:`sample_torch`, the same loop ove
 """
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
-import torch
 
+from dl_parity.callbacks import Report
+from dl_parity.errors import UsageError
 from scratch import char_rnn as course
-from torch_ref import char_rnn as tr
+
+from ..flags import option
+from .base import Evaluation, Model, NumpySide, TorchSide, optim_or_default, register
 
 #: the course's settings of ``model(...)``: lr 0.01, n_a 50, 7 names every 1000 iterations
 COURSE_LEARNING_RATE = 0.01
@@ -41,27 +48,72 @@ COURSE_NAMES = 7
 COURSE_EVERY = 1000
 COURSE_WEIGHT_SEED = 1        # initialize_parameters' own np.random.seed(1)
 COURSE_SHUFFLE_SEED = 0       # model's np.random.seed(0) before the shuffle
+#: the dinosaur names' characters in index order ("\n" = 0, "a" = 1, ...)
+DINOS_VOCABULARY = "\n" + "abcdefghijklmnopqrstuvwxyz"
 
 
+@register
 @dataclass(frozen=True)
-class CharRNN:
-    """The course's character-level RNN: vocab_size one-hot inputs, n_a tanh units, a
-    softmax over the vocabulary; SGD at ``learning_rate`` with the gradients clipped at 5."""
-    vocab_size: int = 27
-    n_a: int = COURSE_N_A
-    learning_rate: float = COURSE_LEARNING_RATE
+class CharRNN(Model):
+    """The course's character-level RNN: one-hot inputs over ``vocabulary`` (the
+    characters in index order, the newline among them), n_a tanh units, a softmax over the
+    vocabulary; SGD with the gradients clipped at 5 (the optimizer's learning rate, the
+    course's 0.01 by default). ``names``: how many names the report samples."""
+    vocabulary: str = DINOS_VOCABULARY
+    n_a: int = option(COURSE_N_A, "hidden units n_a of the recurrent layer (default 50, the "
+                                  "course's)", kind="int", metavar="N", low=1,
+                      expect="a positive integer")
+    names: int = option(COURSE_NAMES, "names sampled from each side at every log line "
+                        "(default 7, the course's; the smoothed loss starts from the course's "
+                        "-log(1/27) x 7 whatever N is)", kind="int", metavar="N", low=1,
+                        expect="a positive integer")
 
     name = "char_rnn"
+    takes = ("learning_rate", "iterations")
+    samples = True
+    cost_word = "loss"
+    output_activation = "softmax"
 
     def __post_init__(self):
-        if not (np.isfinite(self.learning_rate) and self.learning_rate > 0):
-            raise ValueError(f"learning_rate: expected a positive number, got "
-                             f"{self.learning_rate}")
+        super().__post_init__()
+        if not isinstance(self.vocabulary, str) or "\n" not in self.vocabulary \
+                or len(set(self.vocabulary)) != len(self.vocabulary):
+            raise ValueError(f"vocabulary: expected distinct characters, the newline among "
+                             f"them, got {self.vocabulary!r}")
+
+    @property
+    def vocab_size(self) -> int:
+        return len(self.vocabulary)
+
+    @property
+    def char_to_ix(self) -> dict[str, int]:
+        return {ch: i for i, ch in enumerate(self.vocabulary)}
+
+    @property
+    def ix_to_char(self) -> dict[int, str]:
+        return dict(enumerate(self.vocabulary))
 
     def describe(self) -> str:
         v, n = self.vocab_size, self.n_a
         return (f"{v} (one-hot) -> {n} (tanh, recurrent) -> {v} (softmax), one name per step, "
                 f"gradients clipped at 5")
+
+    def parameter_shapes(self) -> dict[str, tuple[int, ...]]:
+        """Wax (n_a, n_x), Waa (n_a, n_a), Wya (n_y, n_a), b (n_a, 1), by (n_y, 1), n_y = n_x."""
+        n_a, n_x = self.n_a, self.vocab_size
+        return {"Wax": (n_a, n_x), "Waa": (n_a, n_a), "Wya": (n_x, n_a), "b": (n_a, 1),
+                "by": (n_x, 1)}
+
+    def shapes_note(self) -> str:
+        return f"n_a = {self.n_a} and a vocabulary of {self.vocab_size} characters"
+
+    @classmethod
+    def from_legacy(cls, data) -> tuple["CharRNN", tuple[str, ...]]:
+        """The first char-RNN checkpoints: ``model = "char_rnn"`` and ``vocabulary`` (0-d
+        string, the characters in index order), n_a read off Wax."""
+        cls.legacy_entries(data, ("vocabulary", "Wax"))
+        return (cls(vocabulary=str(data["vocabulary"]), n_a=int(np.shape(data["Wax"])[0])),
+                ("vocabulary",))
 
     # ------------------------------------------------------------ initial weights
     def initial_parameters(self, seed: int = COURSE_WEIGHT_SEED) -> dict[str, np.ndarray]:
@@ -82,12 +134,104 @@ class CharRNN:
                 + (")" if seed == COURSE_WEIGHT_SEED else "'s draws, another seed)"))
 
     # ------------------------------------------------------------ the two sides
-    def side(self, impl: str, parameters, dtype="float64", device="cpu"):
+    def side(self, impl: str, parameters, dtype="float64", device="cpu", optim=None):
+        optim = optim_or_default(optim, COURSE_LEARNING_RATE)
+        if not optim.is_plain_sgd or optim.schedule.__name__ != "constant":
+            raise ValueError(f"optimizer: the course's character model takes SGD steps at a "
+                             f"constant rate (gradients clipped at 5), got {optim.describe()}")
         if impl == "numpy":
-            return NumpyCharRNN(self, parameters, dtype)
+            return NumpyCharRNN(self, parameters, dtype, optim)
         if impl == "torch":
-            return TorchCharRNN(self, parameters, dtype, device)
+            return TorchCharRNN(self, parameters, dtype, device, optim)
         raise ValueError(f"impl: expected 'numpy' or 'torch', got {impl!r}")
+
+    # ------------------------------------------------------------ data, batches, report
+    @classmethod
+    def load_data(cls, spec, data_dir=None, download: bool = True) -> "Names":
+        """The names file ``spec`` (a path under scratch/data, e.g. "dinos/dinos.txt"), or
+        with ``data_dir`` DIR/<its name> or DIR/<spec>; one name a line, lower-cased."""
+        path = _names_path(spec, data_dir)
+        try:
+            examples, char_to_ix, ix_to_char = course.load_dinos(path)
+        except ValueError as exc:
+            raise UsageError(f"the names file: {exc}") from None
+        return Names(Path(spec).stem, examples, char_to_ix, ix_to_char, path)
+
+    def fit_data(self, data: "Names") -> "CharRNN":
+        """The model over the data's characters (its vocabulary)."""
+        return dataclasses.replace(self, vocabulary=data.vocabulary)
+
+    def check_data(self, data: "Names") -> None:
+        missing = sorted(set(data.vocabulary) - set(self.vocabulary))
+        if missing:
+            raise ValueError(f"vocabulary: {data.name} has characters the model does not "
+                             f"know: {''.join(missing)!r}")
+
+    def source(self, plan, data: "Names") -> "CourseNames":
+        return CourseNames.from_examples(data.examples, self.char_to_ix, plan.iterations)
+
+    def report(self, plan, data, listeners=()) -> "SmoothedLoss":
+        return SmoothedLoss(self.char_to_ix, self.ix_to_char, plan.log_every, self.names,
+                            listeners, seq_length=COURSE_NAMES)
+
+    def sample(self, side, count: int, seed: int = 0) -> list[str]:
+        """``count`` names drawn from ``side`` with the course's seeds seed, seed + 1, ..."""
+        return sample_names(side, self.char_to_ix, self.ix_to_char, count, seed)
+
+    def evaluate(self, side, data) -> Evaluation:
+        """The names the model samples (the course's seeds 0, 1, ...)."""
+        names = self.sample(side, self.names)
+        return Evaluation(lines=[f"names sampled (seeds 0..{self.names - 1}):"]
+                          + [f"  {n}" for n in names])
+
+    def lockstep_note(self, plan, report, history, sides) -> str:
+        if plan.dtype != "float64":
+            return ""
+        return ("(measured, float64 on CPU: the two stay within 1e-12 of each other until "
+                "iteration 11400, 1e-10 until 12320, 1e-8 until 13167; then the chaotic "
+                "dynamics amplify the last-bit differences and they part, as two NumPy runs "
+                "from weights one ulp apart do: parity_tests/test_char_rnn_engine.py)")
+
+    # ------------------------------------------------------------ bench
+    def bench_batch(self, m: int, dtype, seed: int = 0) -> tuple:
+        """One name of ``m`` random letters (m = 9: about a dinosaur name's length)."""
+        rng = np.random.default_rng(seed)
+        letters = [ch for ch in self.vocabulary if ch != "\n"]
+        name = "".join(rng.choice(letters, size=m))
+        X, Y = course.build_example(name, self.char_to_ix)
+        return _one(X), _one(Y)
+
+
+@dataclass
+class Names:
+    """A names file as the course's ``model`` reads it: ``examples`` (its lines), and the
+    vocabulary (``char_to_ix`` / ``ix_to_char``, "\n" = 0, then the sorted characters)."""
+    name: str
+    examples: list[str]
+    char_to_ix: dict
+    ix_to_char: dict
+    path: Path | None = None
+
+    @property
+    def vocabulary(self) -> str:
+        return "".join(self.ix_to_char[i] for i in range(len(self.ix_to_char)))
+
+    def describe(self) -> str:
+        return f"{len(self.examples)} names, {len(self.char_to_ix)} characters"
+
+    def astype(self, dtype) -> "Names":
+        return self
+
+
+def _names_path(spec, data_dir) -> Path:
+    shipped = Path(course.__file__).resolve().parent / "data" / spec
+    if data_dir is None:
+        return shipped
+    for candidate in (Path(data_dir) / Path(spec).name, Path(data_dir) / spec):
+        if candidate.is_file():
+            return candidate
+    raise UsageError(f"--data-dir {data_dir}: no {Path(spec).name} there (nor {spec}); leave "
+                     f"--data-dir out to use the shipped names")
 
 
 def _unwrap(batch) -> list:
@@ -95,16 +239,12 @@ def _unwrap(batch) -> list:
     return list(batch[0]) if isinstance(batch, np.ndarray) else list(batch)
 
 
-class NumpyCharRNN:
+class NumpyCharRNN(NumpySide):
     """scratch's side: the course's dict, updated in place by ``optimize``; a_prev carried."""
 
-    name = "numpy"
-
-    def __init__(self, model: CharRNN, parameters, dtype="float64"):
-        self.model = model
-        self.dtype = np.dtype(dtype)
-        self.parameters = {k: np.array(parameters[k], dtype=self.dtype)
-                           for k in course.PARAMETER_KEYS}
+    def __init__(self, model: CharRNN, parameters, dtype="float64", optim=None):
+        super().__init__(model, {k: parameters[k] for k in course.PARAMETER_KEYS}, dtype,
+                         optim_or_default(optim, COURSE_LEARNING_RATE))
         self.a_prev = np.zeros((model.n_a, 1), dtype=self.dtype)
 
     def prepare(self, X, Y, extra=None):
@@ -115,14 +255,8 @@ class NumpyCharRNN:
         X, Y = batch
         with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
             loss, _, self.a_prev = course.optimize(X, Y, self.a_prev, self.parameters,
-                                                   self.model.learning_rate)
+                                                   self.learning_rate)
         return float(loss)
-
-    def end_epoch(self, epoch: int) -> None:
-        pass
-
-    def course_parameters(self) -> dict[str, np.ndarray]:
-        return self.parameters
 
     def hidden_state(self) -> np.ndarray:
         """a_prev, the course's (n_a, 1) column carried into the next name."""
@@ -133,19 +267,18 @@ class NumpyCharRNN:
         return [int(i) for i in course.sample(self.parameters, char_to_ix, seed)]
 
 
-class TorchCharRNN:
+class TorchCharRNN(TorchSide):
     """torch_ref's side: ``CharRNN`` loaded with the same dict, ``train_step`` with
     ``torch.optim.SGD``; its a<T> (1, 1, n_a) carried into the next name."""
 
-    name = "torch"
+    def __init__(self, model: CharRNN, parameters, dtype="float64", device="cpu", optim=None):
+        from torch_ref import char_rnn as tr
 
-    def __init__(self, model: CharRNN, parameters, dtype="float64", device="cpu"):
-        self.model = model
-        self.device = torch.device(device)
-        self.dtype = getattr(torch, np.dtype(dtype).name)
+        super().__init__(model, dtype, device, optim_or_default(optim, COURSE_LEARNING_RATE))
+        self.tr = tr
         self.net = tr.CharRNN(model.vocab_size, model.n_a, device=self.device, dtype=self.dtype)
         self.net.load_course_parameters(parameters)
-        self.optimizer = tr.sgd(self.net, model.learning_rate)
+        self.optimizer = tr.sgd(self.net, self.optim.learning_rate)
         self.a_prev = tr.hidden_from_course(np.zeros((model.n_a, 1)), self.device, self.dtype)
 
     def prepare(self, X, Y, extra=None):
@@ -153,31 +286,28 @@ class TorchCharRNN:
 
     def step(self, batch) -> float:
         X, Y = batch
-        loss, self.a_prev = tr.train_step(self.net, self.optimizer, X, Y, self.a_prev)
+        loss, self.a_prev = self.tr.train_step(self.net, self.optimizer, X, Y, self.a_prev)
         return loss.item()
 
-    def end_epoch(self, epoch: int) -> None:
-        pass
-
-    def course_parameters(self) -> dict[str, np.ndarray]:
-        return self.net.course_parameters()
-
     def hidden_state(self) -> np.ndarray:
-        return tr.hidden_to_course(self.a_prev)
+        return self.tr.hidden_to_course(self.a_prev)
 
     def sample(self, char_to_ix, seed: int) -> list[int]:
         return sample_torch(self.net, char_to_ix, seed)
 
 
-def sample_torch(net: tr.CharRNN, char_to_ix, seed: int) -> list[int]:
+def sample_torch(net, char_to_ix, seed: int) -> list[int]:
     """The course's ``sample`` with torch's probabilities: x<1> = 0, a<0> = 0; at each step
     ŷ<t> = next_char_probabilities(...), ``np.random.seed(counter + seed)``, idx drawn by
     ``np.random.choice(range(vocab_size), p=ŷ<t>)``, seed and counter both + 1; stop after
     the newline or 50 characters (then the newline's index is appended).
 
     Returns the indices (ints), ending with char_to_ix["\\n"]. Reseeds NumPy's global
-    generator, as the course's does.
+    generator, as the course's does. ``net``: a ``torch_ref.char_rnn.CharRNN``.
     """
+    import torch
+    from torch_ref import char_rnn as tr
+
     vocab_size = net.vocab_size
     weight = net.linear.weight
     a_prev = torch.zeros(1, 1, net.n_a, device=weight.device, dtype=weight.dtype)
@@ -240,13 +370,22 @@ class CourseNames:
     @classmethod
     def course(cls, iterations: int, path=None,
                shuffle_seed: int = COURSE_SHUFFLE_SEED) -> "CourseNames":
-        """The course's order: ``load_dinos(path)``, names stripped, ``np.random.seed(0)``,
-        ``np.random.shuffle``."""
+        """The course's order over ``load_dinos(path)``'s names (see :meth:`from_examples`)."""
         examples, char_to_ix, _ = course.load_dinos(path)
+        return cls.from_examples(examples, char_to_ix, iterations, shuffle_seed)
+
+    @classmethod
+    def from_examples(cls, examples, char_to_ix, iterations: int,
+                      shuffle_seed: int = COURSE_SHUFFLE_SEED) -> "CourseNames":
+        """The course's order: names stripped, ``np.random.seed(0)``, ``np.random.shuffle``."""
         examples = [x.strip() for x in examples]
         np.random.seed(shuffle_seed)
         np.random.shuffle(examples)
         return cls(examples, char_to_ix, iterations)
+
+    def describe(self) -> str:
+        return (f"{self.iterations} iterations, one name each (the names shuffled once after "
+                f"np.random.seed({COURSE_SHUFFLE_SEED}))")
 
     @property
     def epochs(self) -> int:
@@ -265,14 +404,24 @@ class CourseNames:
 @dataclass
 class DinoRow:
     """The course's report at iteration j: each side's smoothed loss, the names sampled from
-    each side, and max |numpy - torch| over the parameters (value, key) when both run."""
+    each side, and max |numpy - torch| over the parameters (value, key) when both run;
+    ``steps_done``: the iterations trained by then (j + 1)."""
     iteration: int
     losses: dict[str, float]
     names: dict[str, list[str]]
     max_diff: tuple[float, str] | None
+    steps_done: int = 0
+
+    @property
+    def step(self) -> int:
+        return self.iteration
+
+    @property
+    def label(self) -> str:
+        return f"iteration {self.iteration}"
 
 
-class SmoothedLoss:
+class SmoothedLoss(Report):
     """Engine callback: the course's smoothed loss of every side, and every ``every``
     iterations (j % every == 0) a :class:`DinoRow` with ``dino_names`` sampled names per
     side, handed to ``listeners``.
@@ -285,35 +434,52 @@ class SmoothedLoss:
 
     def __init__(self, char_to_ix, ix_to_char, every: int = COURSE_EVERY,
                  dino_names: int = COURSE_NAMES, listeners=(), seq_length: int | None = None):
+        super().__init__(listeners)
         self.char_to_ix, self.ix_to_char = char_to_ix, ix_to_char
         self.every, self.dino_names = max(1, every), dino_names
         self.initial = float(course.get_initial_loss(
             len(char_to_ix), dino_names if seq_length is None else seq_length))
         self.loss: dict[str, float] = {}
         self.smoothed: dict[str, list[float]] = {}
-        self.listeners = list(listeners)
-        self.rows: list[DinoRow] = []
 
     def on_step(self, info) -> None:
         for name, cost in info.costs.items():
             self.loss[name] = course.smooth(self.loss.get(name, self.initial), cost)
             self.smoothed.setdefault(name, []).append(self.loss[name])
         if info.step % self.every == 0:
-            self._row(info.step, info.sides, info.history)
+            self._row(info.step, info)
 
-    def _row(self, j: int, sides, history=None) -> None:
-        from dl_parity.engine import Diverged, max_parameter_difference
+    def _row(self, j: int, info) -> None:
+        from dl_parity.engine import max_parameter_difference
 
-        params = [side.course_parameters() for side in sides]
-        for side, p in zip(sides, params):
-            for key, value in p.items():
-                if not np.isfinite(value).all():
-                    raise Diverged(f"{side.name}: {key} holds NaN or inf after iteration {j}",
-                                   history)
+        params = self.checked_parameters(info, f"iteration {j}")
         names = {side.name: sample_names(side, self.char_to_ix, self.ix_to_char,
-                                         self.dino_names) for side in sides}
+                                         self.dino_names) for side in info.sides}
         diff = max_parameter_difference(*params) if len(params) == 2 else None
-        row = DinoRow(j, {s.name: self.loss[s.name] for s in sides}, names, diff)
-        self.rows.append(row)
-        for listener in self.listeners:
-            listener(row)
+        self.emit(DinoRow(j, {s.name: self.loss[s.name] for s in info.sides}, names, diff,
+                          info.history.steps_done))
+
+    # ------------------------------------------------------------ printing
+    def header(self, impls) -> str:
+        cells = [f"{'iteration':>9}"] + [f"{'loss ' + name:>12}" for name in impls]
+        if len(impls) == 2:
+            cells.append("max |Δ param|")
+        return "  ".join(cells)
+
+    def lines(self, row: DinoRow, impls) -> list[str]:
+        """The course's "Iteration: %d, Loss: %f" of each side on one line, then the
+        sampled names, one column per side (the course prints them one a line)."""
+        cells = [f"{row.iteration:>9d}"] + [f"{row.losses[name]:>12f}" for name in impls]
+        if row.max_diff is not None:
+            cells.append(f"{row.max_diff[0]:.1e} ({row.max_diff[1]})")
+        columns = [row.names[name] for name in impls]
+        width = max(len(n) for col in columns for n in col) + 2
+        lines = ([""] if self.rows and row is not self.rows[0] else []) + [
+            "  ".join(cells),
+            "           " + "".join(f"{name:<{width}}" for name in impls).rstrip()]
+        for names in zip(*columns):
+            lines.append("           " + "".join(f"{n:<{width}}" for n in names).rstrip())
+        return lines
+
+    def summary(self) -> dict[str, dict[str, str]]:
+        return {"smoothed loss": {name: f"{loss:f}" for name, loss in self.loss.items()}}

@@ -1,4 +1,4 @@
-"""The course-1 networks (planar, cat, MNIST's softmax MLP) as one model description.
+"""The course-1 networks (logistic regression, planar, cat, MNIST's softmax MLP) as one model.
 
 NumPy side: the course's four lines per step (scratch's forward, cost, backward,
 update). Torch side: ``DeepNet`` (or ``PlanarNet``), ``nn.BCELoss`` on the sigmoid's
@@ -6,31 +6,53 @@ probabilities or ``nn.CrossEntropyLoss`` on the logits, ``torch.optim.SGD``.
 
 Layouts, converted here and nowhere else: the course's X (n_x, m), Y (n_y, m) (one-hot
 (C, m) for softmax) become torch's X (m, n_x) and the loss's target, Y.T for BCELoss,
-class indices argmax(Y) (m,) for CrossEntropyLoss. The parameter dict is the course's on
-both sides (``DeepNet.load_course_parameters`` / ``course_parameters``).
+class indices argmax(Y) (m,) for CrossEntropyLoss (:class:`~dl_parity.models.base.TorchSide`).
+The parameter dict is the course's on both sides (``DeepNet.load_course_parameters`` /
+``course_parameters``). torch and torch_ref are imported where the torch side is built
+(as in every model module), so NumPy-only work never loads them.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
-import torch
 
-from scratch import deep_nn, multiclass, shallow_nn
-from torch_ref.models import DeepNet, PlanarNet
-from torch_ref.train import criterion_for, train_step
+from scratch import deep_nn, logistic_regression, multiclass, shallow_nn
 
-from .optim import Optim
+from ..flags import option
+from .base import NumpySide, TorchSide, optim_or_default, register
+from .classifier import Classifier
+
+#: the flag of the layer sizes (the MLP's and the course-2 network's)
+LAYERS = dict(kind="ints", name="--layers", metavar="N0,N1,...,NL", low=2,
+              expect="at least two positive sizes (input, ..., output)")
 
 
+@register
 @dataclass(frozen=True)
-class MLP:
-    """What a network is: sizes and activations (the engine's model description)."""
-    layer_dims: tuple[int, ...]
+class MLP(Classifier):
+    """What a network is: sizes and activations; ``init="zeros"`` starts a one-layer net
+    (logistic regression) from w = 0, b = 0, as the week-2 assignment does."""
+    layer_dims: tuple[int, ...] = option(
+        dataclasses.MISSING, "layer sizes, input first (default: the data set's course "
+                             "model, e.g. 12288,20,7,5,1 for cat)", **LAYERS)
     hidden_activation: str = "relu"
     output_activation: str = "sigmoid"    # "sigmoid" (binary) or "softmax" (C classes)
+    init: str = "course"                  # "course" (see initial_parameters) or "zeros"
 
     name = "mlp"
+    bench_course_form = True
+
+    def __post_init__(self):
+        super().__post_init__()
+        if self.output_activation not in ("sigmoid", "softmax"):
+            raise ValueError(f"output_activation: expected 'sigmoid' or 'softmax', got "
+                             f"{self.output_activation!r}")
+        if self.init not in ("course", "zeros") or (self.init == "zeros" and self.L != 1):
+            raise ValueError(f"init: expected 'course', or 'zeros' for a network without a "
+                             f"hidden layer (logistic regression), got {self.init!r} with "
+                             f"layer_dims {list(self.layer_dims)}")
 
     @property
     def L(self) -> int:
@@ -48,6 +70,41 @@ class MLP:
         return " -> ".join(p for p in (str(dims[0]), hidden,
                                        f"{dims[-1]} ({self.output_activation})") if p)
 
+    def io_sizes(self) -> tuple[int, int]:
+        return self.layer_dims[0], self.layer_dims[-1]
+
+    def io_text(self) -> str:
+        return f"layer_dims: the layers {','.join(map(str, self.layer_dims))}"
+
+    def check_sizes(self, n_x: int, n_y: int, dataset: str) -> None:
+        """The first size must be the data's n_x, the last its number of output units."""
+        dims = self.layer_dims
+        if dims[0] != n_x:
+            raise ValueError(f"layer_dims: the first size must be the input size of {dataset}, "
+                             f"n_x = {n_x}; got {dims[0]} (layers {','.join(map(str, dims))})")
+        if dims[-1] != n_y:
+            what = "one sigmoid unit" if n_y == 1 else f"{n_y} softmax units, one per class"
+            raise ValueError(f"layer_dims: the last size must be {n_y} for {dataset} ({what}); "
+                             f"got {dims[-1]} (layers {','.join(map(str, dims))})")
+
+    def shapes_note(self) -> str:
+        return f"layer_dims {list(self.layer_dims)}"
+
+    @classmethod
+    def from_legacy(cls, data) -> tuple["MLP", tuple[str, ...]]:
+        """The first MLP checkpoints: no ``model`` entry, ``layer_dims`` (int64 (L + 1,)) and
+        the two activations (0-d strings) beside W1, b1, ..., WL, bL."""
+        keys = ("layer_dims", "hidden_activation", "output_activation")
+        cls.legacy_entries(data, keys)
+        dims = tuple(int(n) for n in np.asarray(data["layer_dims"]).ravel())
+        return cls(dims, str(data["hidden_activation"]), str(data["output_activation"])), keys
+
+    def parameter_shapes(self) -> dict[str, tuple[int, ...]]:
+        """W[l] (n[l], n[l-1]), b[l] (n[l], 1) for l = 1..L."""
+        dims = self.layer_dims
+        return {key: shape for l in range(1, len(dims))
+                for key, shape in ((f"W{l}", (dims[l], dims[l - 1])), (f"b{l}", (dims[l], 1)))}
+
     # ------------------------------------------------------------ initial weights
     def initial_parameters(self, seed: int) -> dict[str, np.ndarray]:
         """scratch's initialiser (the torch side loads the same dict).
@@ -55,9 +112,13 @@ class MLP:
         planar (2 layers, tanh): ``np.random.seed(seed)``, ``shallow_nn.initialize_parameters``
         (randn * 0.01, the week-3 notebook); other sigmoid nets:
         ``deep_nn.initialize_parameters_scaled`` (randn / sqrt(n[l-1])); softmax:
-        ``multiclass.initialize_parameters_he`` (randn * sqrt(2 / n[l-1])).
+        ``multiclass.initialize_parameters_he`` (randn * sqrt(2 / n[l-1])); ``init="zeros"``:
+        ``logistic_regression.initialize_with_zeros`` (W1 = w^T, b1 = [[b]]).
         """
         dims = list(self.layer_dims)
+        if self.init == "zeros":
+            w, b = logistic_regression.initialize_with_zeros(dims[0])
+            return {"W1": w.T.copy(), "b1": np.full((1, 1), b)}
         if self.output_activation == "softmax":
             return multiclass.initialize_parameters_he(dims, seed=seed)
         if self.is_course_shallow:
@@ -66,6 +127,8 @@ class MLP:
         return deep_nn.initialize_parameters_scaled(dims, seed=seed)
 
     def init_description(self, seed: int) -> str:
+        if self.init == "zeros":
+            return "w = 0, b = 0 (scratch.logistic_regression.initialize_with_zeros)"
         if self.output_activation == "softmax":
             return (f"np.random.seed({seed}); W[l] = randn * sqrt(2 / n[l-1]), b = 0 "
                     f"(scratch.multiclass.initialize_parameters_he)")
@@ -76,32 +139,36 @@ class MLP:
                 f"(scratch.deep_nn.initialize_parameters_scaled)")
 
     # ------------------------------------------------------------ the two sides
-    def numpy_side(self, parameters, dtype, optim: Optim) -> "NumpyMLP":
-        return NumpyMLP(self, parameters, dtype, optim)
-
-    def torch_side(self, parameters, dtype, device, optim: Optim) -> "TorchMLP":
+    def side(self, impl: str, parameters, dtype="float64", device="cpu", optim=None):
+        optim = optim_or_default(optim)
+        if impl == "numpy":
+            return NumpyMLP(self, parameters, dtype, optim)
         return TorchMLP(self, parameters, dtype, device, optim)
 
-    def side(self, impl: str, parameters, dtype, device="cpu", optim: Optim | None = None):
-        optim = optim or Optim(1.0)
-        if impl == "numpy":
-            return self.numpy_side(parameters, dtype, optim)
-        return self.torch_side(parameters, dtype, device, optim)
+    # ------------------------------------------------------------ bench
+    def fast_path(self, parameters, dtype):
+        """scratch.fast_nn.MLP: preallocated buffers, GEMMs with out=, in-place activations."""
+        from scratch.fast_nn import MLP as FastMLP
+
+        return FastMLP({k: np.asarray(v, dtype) for k, v in parameters.items()},
+                       self.hidden_activation, self.output_activation)
+
+    def flops(self, m: int, needed: bool = False) -> int:
+        """2 m n[l] n[l-1] per layer forward, twice that backward: 6 m sum n[l] n[l-1];
+        ``needed``: less dA[0] = W[1]^T dZ[1] (2 m n[1] n[0]), which neither side computes."""
+        dims = self.layer_dims
+        total = 6 * m * sum(a * b for a, b in zip(dims[:-1], dims[1:]))
+        return total - 2 * m * dims[0] * dims[1] if needed else total
+
+    def minimum_memory(self, m: int, dtype) -> int:
+        """Parameters + gradients + A[0..L] + Y of one batch (scratch.fast_nn)."""
+        from scratch.fast_nn import theoretical_memory
+
+        return theoretical_memory(self.layer_dims, m, dtype)
 
 
-class NumpyMLP:
+class NumpyMLP(NumpySide):
     """scratch's side: the course's parameter dict, one hand-derived gradient step at a time."""
-
-    name = "numpy"
-
-    def __init__(self, model: MLP, parameters, dtype, optim: Optim):
-        self.model, self.optim, self.epoch = model, optim, 0
-        self.parameters = {k: np.array(v, dtype=dtype) for k, v in parameters.items()}
-
-    def prepare(self, X, Y, extra=None):
-        """The batch as is, copied into contiguous memory if it is a slice (same values;
-        BLAS reads contiguous columns about twice as fast)."""
-        return np.ascontiguousarray(X), np.ascontiguousarray(Y)
 
     def step(self, batch) -> float:
         """forward, cost, backward, update (the course's four lines); returns the cost."""
@@ -122,14 +189,8 @@ class NumpyMLP:
                 cost = multiclass.compute_cost_multiclass(AL, Y)
                 grads = multiclass.L_model_backward_multiclass(AL, Y, caches,
                                                                model.hidden_activation)
-            self.parameters = deep_nn.update_parameters(p, grads, self.optim.rate(self.epoch))
+            self.parameters = deep_nn.update_parameters(p, grads, self.learning_rate)
         return float(cost)
-
-    def end_epoch(self, epoch: int) -> None:
-        self.epoch = epoch + 1
-
-    def course_parameters(self) -> dict[str, np.ndarray]:
-        return self.parameters
 
     def output(self, X) -> np.ndarray:
         """A[L], (n_y, m): the sigmoid's or the softmax's probabilities."""
@@ -140,60 +201,27 @@ class NumpyMLP:
             return deep_nn.L_model_forward(X, p, model.hidden_activation)[0]
         return multiclass.L_model_forward_multiclass(X, p, model.hidden_activation)[0]
 
-    def predict(self, X) -> np.ndarray:
-        """Labels (m,): 1 where A[L] > 0.5 (binary), argmax_k A[L]_k (softmax)."""
-        A = self.output(X)
-        if self.model.output_activation == "sigmoid":
-            return (A > 0.5).reshape(-1).astype(np.int64)
-        return np.argmax(A, axis=0).astype(np.int64)
 
-
-class TorchMLP:
+class TorchMLP(TorchSide):
     """torch_ref's side: an nn.Module loaded with the same dict, autograd and torch.optim."""
 
-    name = "torch"
+    def __init__(self, model: MLP, parameters, dtype, device, optim):
+        from torch_ref.models import DeepNet, PlanarNet
+        from torch_ref.train import criterion_for
 
-    def __init__(self, model: MLP, parameters, dtype, device, optim: Optim):
-        self.model = model
-        self.device = torch.device(device)
-        self.dtype = getattr(torch, np.dtype(dtype).name)
+        super().__init__(model, dtype, device, optim)
         if model.is_course_shallow:
             self.net = PlanarNet(*model.layer_dims, device=self.device, dtype=self.dtype)
         else:
             self.net = DeepNet(model.layer_dims, model.hidden_activation, device=self.device,
                                dtype=self.dtype, output=model.output_activation)
         self.net.load_course_parameters(parameters)
-        self.optimizer, self.scheduler = optim.torch_optimizer(self.net.parameters())
+        self.make_optimizer(self.net.parameters())
         self.criterion = criterion_for(model.output_activation)
 
-    def _X(self, X) -> torch.Tensor:
-        return torch.from_numpy(np.ascontiguousarray(X.T)).to(self.device, self.dtype)
-
-    def prepare(self, X, Y, extra=None):
-        """The course's (n_x, m), (n_y, m) as torch's (m, n_x) and the loss's target."""
-        if self.model.output_activation == "sigmoid":
-            target = torch.from_numpy(np.ascontiguousarray(Y.T)).to(self.device, self.dtype)
-        else:   # one-hot (C, m) -> class indices (m,), what nn.CrossEntropyLoss takes
-            target = torch.from_numpy(np.argmax(Y, axis=0)).to(self.device)
-        return self._X(X), target
-
     def step(self, batch) -> float:
+        from torch_ref.train import train_step
+
         X, target = batch
         return train_step(self.net, self.optimizer, X, target, self.criterion).item()
 
-    def end_epoch(self, epoch: int) -> None:
-        self.scheduler.step()
-
-    def course_parameters(self) -> dict[str, np.ndarray]:
-        return self.net.course_parameters()
-
-    @torch.no_grad()
-    def output(self, X) -> np.ndarray:
-        return self.net(self._X(X)).cpu().numpy().T
-
-    @torch.no_grad()
-    def predict(self, X) -> np.ndarray:
-        A = self.net(self._X(X))
-        if self.model.output_activation == "sigmoid":
-            return (A > 0.5).to(torch.int64).reshape(-1).cpu().numpy()
-        return torch.argmax(A, dim=1).cpu().numpy()

@@ -15,16 +15,19 @@ Learning rate of epoch e (0-based):
 """
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import SimpleNamespace
 
 import numpy as np
-import torch
+
+from dl_parity.flags import check_declared, option
 
 OPTIMIZERS = ("gd", "momentum", "adam")
 DECAYS = (None, "update_lr", "schedule_lr_decay")
+#: the fields of :class:`Optim` beyond the learning rate (the optimizer and its decay)
+OPTIMIZER_FIELDS = ("name", "beta", "beta1", "beta2", "epsilon", "decay", "decay_rate",
+                    "time_interval")
 
 
 def constant(epoch: int) -> float:
@@ -39,53 +42,46 @@ def step_drop(drop_epoch: int | None, factor: float = 0.1) -> Callable[[int], fl
     def schedule(epoch: int) -> float:
         return factor if epoch + 1 >= drop_epoch else 1.0
     schedule.__doc__ = f"x {factor:g} from epoch {drop_epoch} on"
+    schedule.drop_epoch = drop_epoch
     return schedule
-
-
-def _check_number(name: str, value, *, low_open: bool = True, high=None) -> None:
-    """A real number in (0, high) (``low_open``) or [0, high): the hyperparameters' ranges."""
-    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
-    ok = ok and math.isfinite(value) and (value > 0 if low_open else value >= 0) \
-        and (high is None or value < high)
-    if not ok:
-        rng = f"{'(' if low_open else '['}0, {high if high is not None else 'inf'})"
-        raise ValueError(f"{name}: expected a number in {rng}, got {value!r}")
 
 
 @dataclass(frozen=True)
 class Optim:
     """The optimizer of a run: "gd" (plain gradient descent, the default), "momentum"
     (``beta``) or "adam" (``beta1``, ``beta2``, ``epsilon``), at ``learning_rate`` times
-    ``schedule(epoch)``, or decayed after each epoch by the course's ``decay``."""
-    learning_rate: float
+    ``schedule(epoch)``, or decayed after each epoch by the course's ``decay``.
+
+    Each field's flag, help and range are declared here once (:mod:`dl_parity.flags`):
+    the command line is built from them and ``__post_init__`` checks them."""
+    learning_rate: float = option(
+        1.0, "learning rate alpha", name="--lr", metavar="ALPHA", low=0, low_open=True,
+        expect="a positive number")
     schedule: Callable[[int], float] = constant
-    name: str = "gd"
-    beta: float = 0.9
-    beta1: float = 0.9
-    beta2: float = 0.999
-    epsilon: float = 1e-8
-    decay: str | None = None
-    decay_rate: float = 1.0
-    time_interval: int = 1000
+    name: str = option(
+        "gd", "gd (default), momentum or adam: the course's update on the NumPy side, "
+        "torch.optim on the torch side", kind="str", name="--optimizer", choices=OPTIMIZERS,
+        label="optimizer")
+    beta: float = option(0.9, "momentum's beta in [0, 1) (default 0.9)", low=0, high=1,
+                         only_with=("name", ("momentum",)))
+    beta1: float = option(0.9, "Adam's beta1 in [0, 1) (default 0.9)", low=0, high=1,
+                          only_with=("name", ("adam",)))
+    beta2: float = option(0.999, "Adam's beta2 in [0, 1) (default 0.999)", low=0, high=1,
+                          only_with=("name", ("adam",)))
+    epsilon: float = option(1e-8, "Adam's epsilon > 0 (default 1e-8)", low=0, low_open=True,
+                            only_with=("name", ("adam",)))
+    decay: str | None = option(
+        None, "the course's learning-rate decay after each epoch (one-epoch lag)", kind="str",
+        choices=DECAYS, expect="None, 'update_lr' or 'schedule_lr_decay'")
+    decay_rate: float = option(1.0, "decay_rate >= 0 (default 1)", metavar="R", low=0,
+                               only_with=("decay", ("update_lr", "schedule_lr_decay")))
+    time_interval: int = option(
+        1000, "schedule_lr_decay: epochs between drops (default 1000)", kind="int",
+        metavar="E", low=1, expect="a positive integer",
+        only_with=("decay", ("schedule_lr_decay",)))
 
     def __post_init__(self):
-        if not self.learning_rate > 0:
-            raise ValueError(f"learning_rate: expected a positive number, got {self.learning_rate}")
-        if self.name not in OPTIMIZERS:
-            raise ValueError(f"optimizer: expected one of {', '.join(OPTIMIZERS)}, got "
-                             f"{self.name!r}")
-        _check_number("learning_rate", self.learning_rate)
-        for name in ("beta", "beta1", "beta2"):
-            _check_number(name, getattr(self, name), low_open=False, high=1)
-        _check_number("epsilon", self.epsilon)
-        if self.decay not in DECAYS:
-            raise ValueError(f"decay: expected None, 'update_lr' or 'schedule_lr_decay', got "
-                             f"{self.decay!r}")
-        _check_number("decay_rate", self.decay_rate, low_open=False)
-        if isinstance(self.time_interval, bool) or not isinstance(self.time_interval, int) \
-                or self.time_interval < 1:
-            raise ValueError(f"time_interval: expected a positive integer, got "
-                             f"{self.time_interval!r}")
+        check_declared(self)
         if self.decay is not None and self.schedule is not constant:
             raise ValueError("decay: a run has one learning-rate schedule; got both a decay "
                              f"({self.decay!r}) and a step schedule ({self.schedule.__doc__})")
@@ -120,13 +116,15 @@ class Optim:
                 else ")")
         return text
 
-    def torch_optimizer(self, params) -> tuple[torch.optim.Optimizer, object]:
+    def torch_optimizer(self, params) -> tuple["torch.optim.Optimizer", object]:
         """The optimizer and a ``LambdaLR`` stepped after every epoch.
 
         Plain gd with no decay: ``torch.optim.SGD(lr)`` and ``LambdaLR(schedule)`` (course 1's).
         Otherwise ``torch_ref.optim.make_optimizer`` (SGD, SGD with zeroed momentum buffers,
         Adam) and ``make_scheduler`` (the course's decay with its one-epoch lag). ``params``:
         tensors or parameter groups (the L2 groups of torch_ref.regularization)."""
+        import torch
+
         if self.is_plain_sgd:
             optimizer = torch.optim.SGD(params, lr=self.learning_rate)
             return optimizer, torch.optim.lr_scheduler.LambdaLR(optimizer, self.schedule)
