@@ -11,7 +11,7 @@ import argparse
 import importlib
 import sys
 
-COMMANDS = ("train", "evaluate", "sample", "bench", "show", "study")
+COMMANDS = ("train", "evaluate", "sample", "bench", "show", "study", "check", "mutants")
 
 
 class UsageError(Exception):
