@@ -125,6 +125,17 @@ def _nav_and_summary(entries, statuses, weeks, with_curves: bool) -> tuple[str, 
     return "".join(nav), "".join(summary)
 
 
+def _mistakes_html(formula_id: str) -> str:
+    """The classic mistakes of this formula (dl_parity/check/mistakes.py), which
+    ``dl-parity check`` names in a learner's code."""
+    from .check.mistakes import mistakes_for
+
+    items = "".join(f"<li><code>{_e(m.name)}</code>: {_e(m.title)}: <code>{_e(m.wrote)}</code></li>"
+                    for m in mistakes_for(formula_id))
+    return (f"<div class='mistakes'><h5>Classic mistakes (dl-parity check names them)</h5>"
+            f"<ul>{items}</ul></div>") if items else ""
+
+
 def _entry_section(f: Formula, st, run, formatter) -> str:
     """One formula: its math, its NumPy and PyTorch code side by side, its measured parity."""
     np_srcs, pt_srcs = entry_sources(f)
@@ -148,7 +159,7 @@ def _entry_section(f: Formula, st, run, formatter) -> str:
     <div class="col torch"><h5>PyTorch · torch_ref</h5>{''.join(_source_html(s, formatter) for s in pt_srcs)}{ops}</div>
   </div>
   <div class="parity"><h5>Measured parity</h5><p class="detail">{_e(st.detail)}</p>{table}
-  <p class="tests">Parity tests:{tests}</p></div>
+  <p class="tests">Parity tests:{tests}</p></div>{_mistakes_html(f.id)}
 </section>"""
 
 

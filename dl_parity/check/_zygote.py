@@ -147,12 +147,24 @@ def _run(job: dict) -> dict:
     return answer
 
 
+def _kill(pid: int) -> None:
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    try:
+        os.waitpid(pid, 0)
+    except ChildProcessError:
+        pass
+
+
 def _run_stage(job: dict) -> dict:
     start = time.monotonic()
     pid = os.fork()
     if pid == 0:
         code = 3
         try:
+            os.setpgid(0, 0)          # its own process group: a time-out kills what it started
             code = _child(job)
         except BaseException as exc:     # noqa: BLE001 - report anything as an error
             print(f"dl-parity mutants: the child failed: {exc!r}", flush=True)
@@ -160,18 +172,25 @@ def _run_stage(job: dict) -> dict:
             sys.stdout.flush()
             sys.stderr.flush()
             os._exit(code)
+    try:
+        os.setpgid(pid, pid)          # as the child does: whichever runs first
+    except OSError:
+        pass
     deadline = start + float(job["timeout"])
     status = None
-    while True:
-        done, raw = os.waitpid(pid, os.WNOHANG)
-        if done:
-            status = os.waitstatus_to_exitcode(raw)
-            break
-        if time.monotonic() > deadline:
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-            break
-        time.sleep(0.02)
+    try:
+        while True:
+            done, raw = os.waitpid(pid, os.WNOHANG)
+            if done:
+                status = os.waitstatus_to_exitcode(raw)
+                break
+            if time.monotonic() > deadline:
+                _kill(pid)
+                break
+            time.sleep(0.02)
+    except BaseException:            # interrupted: take the child (and what it started) along
+        _kill(pid)
+        raise
     seconds = time.monotonic() - start
     if status is None:
         verdict = "timeout"

@@ -48,7 +48,7 @@ def path_str(path: tuple, names: tuple[str, ...] | None = None) -> str:
         text = str(head)
     for p in rest:
         if isinstance(p, tuple):      # an index into an array: [:, :, -1]
-            text += "[" + ", ".join(":" if isinstance(i, slice) else str(i) for i in p) + "]"
+            text += "[" + ", ".join(":" if i is None else str(i) for i in p) + "]"
         else:
             text += f"[{p!r}]"
     return text
@@ -205,7 +205,10 @@ def leaves(tree, path: tuple = ()):
 
 
 def get(tree, path: tuple):
+    """The leaf at ``path``; a tuple step indexes an array (None meaning every index: ":")."""
     for p in path:
+        if isinstance(p, tuple):
+            p = tuple(slice(None) if i is None else i for i in p)
         tree = tree[p]
     return tree
 

@@ -116,9 +116,13 @@ def _stringy(node) -> bool:
         node.func.id in ("str", "repr", "f")
 
 
+#: functions that compute no formula: printing, loading, memory and thread bookkeeping
+NOT_FORMULAS = ("print_sample", "get_sample", "load_dinos", "extra_repr", "theoretical_memory",
+                "thread_plan", "thread_policy")
+
+
 def _skipped_function(name: str) -> bool:
-    return name.startswith(("_check", "check", "__")) or name in ("print_sample", "get_sample",
-                                                                   "load_dinos", "extra_repr")
+    return name.startswith(("_check", "check", "__")) or name in NOT_FORMULAS
 
 
 def _statements(body):
@@ -167,8 +171,14 @@ class _Source:
         return self.data[a:b].decode("utf-8")
 
 
-def _mutations(node, src: _Source):
-    """(node to replace, replacement text, description) for each operator mutation of node."""
+def _number(node) -> bool:
+    return isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) \
+        and not isinstance(node.value, bool)
+
+
+def _mutations(node, src: _Source, negated=frozenset()):
+    """(node to replace, replacement text, description) for each operator mutation of node;
+    ``negated`` holds the ids of constants under a minus sign (mutated with it, as one)."""
     if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS \
             and not (_stringy(node.left) or _stringy(node.right)):
         new = ast.BinOp(node.left, _BINOPS[type(node.op)](), node.right)
@@ -179,11 +189,13 @@ def _mutations(node, src: _Source):
         yield node, ast.unparse(new), "operator"
     elif isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.Not)):
         yield node, f"({ast.unparse(node.operand)})", "sign"
+        if _number(node.operand):          # -1 is one constant: -1 -> 0, -1e-9 -> -2e-09
+            v = -node.operand.value
+            yield node, repr(v + 1 if isinstance(v, int) else 2 * v), "constant"
     elif isinstance(node, ast.Compare) and len(node.ops) == 1 and type(node.ops[0]) in _CMPOPS:
         new = ast.Compare(node.left, [_CMPOPS[type(node.ops[0])]()], node.comparators)
         yield node, f"({ast.unparse(new)})", "comparison"
-    elif isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) \
-            and not isinstance(node.value, bool):
+    elif _number(node) and id(node) not in negated:
         v = node.value
         new = v + 1 if isinstance(v, int) else (v * 2 if v else 1.0)
         yield node, repr(new), "constant"
@@ -210,6 +222,8 @@ def operator_sites(module: str) -> list[Mutant]:
     path = PROJECT_ROOT / (module.replace(".", "/") + ".py")
     src = _Source(path.read_text(encoding="utf-8"))
     tree = ast.parse(src.text)
+    negated = {id(n.operand) for n in ast.walk(tree)
+               if isinstance(n, ast.UnaryOp) and isinstance(n.op, ast.USub) and _number(n.operand)}
     out: list[Mutant] = []
 
     def functions(body, prefix=""):
@@ -225,7 +239,7 @@ def operator_sites(module: str) -> list[Mutant]:
         seen: dict[str, int] = {}
         for stmt in _statements(fn.body):
             for node in _own_nodes(stmt):
-                for target, replacement, kind in _mutations(node, src):
+                for target, replacement, kind in _mutations(node, src, negated):
                     old = src.segment(target)
                     if old.strip() == replacement.strip() or "\n" in replacement:
                         continue
@@ -330,20 +344,49 @@ def tests_for(module: str, transitive: bool = True) -> list[str]:
     return direct + indirect
 
 
+def _callers(module: str) -> dict[str, set[str]]:
+    """function -> the functions of the same module whose bodies name it (a private helper
+    such as ``_lstm_cell_backward`` -> ``lstm_cell_backward``, ``lstm_backward``)."""
+    path = PROJECT_ROOT / (module.replace(".", "/") + ".py")
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    aliases = {}           # _linear_forward = linear_forward.unchecked
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and \
+                isinstance(node.targets[0], ast.Name) and isinstance(node.value, ast.Attribute) \
+                and isinstance(node.value.value, ast.Name):
+            aliases[node.targets[0].id] = node.value.value.id
+    out: dict[str, set[str]] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef):
+            for inner in ast.walk(node):
+                if isinstance(inner, ast.Name) and inner.id != node.name:
+                    out.setdefault(aliases.get(inner.id, inner.id), set()).add(node.name)
+    return out
+
+
 def formula_tests(m: Mutant) -> list[str]:
     """The catalog's parity tests of the formulas the mutated function computes (for a
-    mistake, also those of the formula it breaks): the first stage of a mutant's run."""
+    mistake, also those of the formula it breaks; for a helper without an entry of its own,
+    those of the functions that call it): the first stage of a mutant's run."""
     from dl_parity.catalog import CATALOG
 
-    path = f"{m.module}.{m.function}"
     formula = None
     if m.kind == "mistake":
         from .mistakes import by_key
 
         formula = by_key()[m.key].formula
+    names, todo, callers = set(), [m.function.split(".")[0]], None
+    while todo:                        # the function, then callers until catalogued ones
+        name = todo.pop()
+        names.add(name)
+        if any(f"{m.module}.{name}" in f.scratch for f in CATALOG):
+            continue
+        callers = callers if callers is not None else _callers(m.module)
+        todo.extend(c for c in callers.get(name, ()) if c not in names)
+    paths = {f"{m.module}.{n}" for n in names} | {f"{m.module}.{m.function}"}
     out = []
     for f in CATALOG:
-        if path in f.scratch or f.id == formula:
+        if paths & set(f.scratch) or f.id == formula:
             out.extend(t for t in f.tests if t not in out)
     return [t for t in out if t.split("::")[0].rsplit("/", 1)[-1] not in META_TESTS]
 
@@ -458,8 +501,12 @@ class Run:
 
 def run(mode: str = "quick", modules: list[str] | None = None, n_operators: int | None = None,
         seed: int = DEFAULT_SEED, jobs: int = 1, kinds=("mistake", "operator"),
-        transitive: bool | None = None, log=print, workdir: str | None = None) -> Run:
-    """Build the mutants, run each against the tests that import its module, and score."""
+        transitive: bool | None = None, log=print, workdir: str | None = None,
+        mutants: list[Mutant] | None = None, stages_of=None) -> Run:
+    """Build the mutants, run each against the tests that import its module, and score.
+
+    ``mutants`` (instead of the catalog and the sample) and ``stages_of(mutant)`` (instead of
+    :func:`stages_for`) are for the tests of this module."""
     from .equivalent import EQUIVALENT
 
     start = time.monotonic()
@@ -473,18 +520,19 @@ def run(mode: str = "quick", modules: list[str] | None = None, n_operators: int 
         n_operators = QUICK_OPERATORS if mode == "quick" else FULL_OPERATORS
     if transitive is None:
         transitive = mode != "quick"
-    mutants = []
-    if "mistake" in kinds:
-        mutants += mistake_mutants(modules)
-    if "operator" in kinds:
-        mutants += sample_operators(modules, n_operators if n_operators >= 0 else None, seed)
+    if mutants is None:
+        mutants = []
+        if "mistake" in kinds:
+            mutants += mistake_mutants(modules)
+        if "operator" in kinds:
+            mutants += sample_operators(modules, n_operators if n_operators >= 0 else None, seed)
     results: list[Result] = []
     todo: list[tuple[Mutant, list[list[str]]]] = []
     for m in mutants:
         if m.kind == "operator" and m.key in EQUIVALENT:
             results.append(Result(m, "equivalent", reason=EQUIVALENT[m.key]))
             continue
-        stages = stages_for(m, transitive)
+        stages = stages_of(m) if stages_of else stages_for(m, transitive)
         if not stages:
             results.append(Result(m, "error", reason=f"no parity test imports {m.module}"))
             continue

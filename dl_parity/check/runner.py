@@ -40,8 +40,9 @@ from .specs.base import FD_THRESHOLD, copy_tree, course_difference
 
 #: the global generator's seed before every call (reference, learner and mistakes alike)
 CALL_SEED = 1
-#: seconds one call of a learner's function may take
+#: seconds one call of a learner's function may take, and its module's import
 CALL_TIMEOUT = 20.0
+IMPORT_TIMEOUT = 60.0
 
 PASS, NOT_DEFINED = "pass", "not defined"
 RAISES, TIMEOUT, SIGNATURE = "raises", "timed out", "wrong signature"
@@ -88,9 +89,11 @@ def _time_limit(seconds: float):
         signal.signal(signal.SIGALRM, previous)
 
 
-def call(fn, args: tuple, timeout: float | None = CALL_TIMEOUT):
+def call(fn, args: tuple, timeout: float | None | str = "default"):
     """fn(*args) with the seed set, its prints and warnings swallowed; an exception (or the
-    time limit) comes back as a :class:`_Raised` instead of propagating."""
+    time limit, CALL_TIMEOUT by default) comes back as a :class:`_Raised` instead."""
+    if timeout == "default":
+        timeout = CALL_TIMEOUT
     np.random.seed(CALL_SEED)
     try:
         with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings(), \
@@ -134,7 +137,8 @@ class FunctionResult:
 
     @property
     def where(self) -> str:
-        return f"dl-parity show {self.spec.formula}"
+        """The formula to read: the one the diagnosed mistake breaks, else the function's."""
+        return f"dl-parity show {self.mistake.formula if self.mistake else self.spec.formula}"
 
 
 @dataclass
@@ -169,7 +173,7 @@ def load_module(path) -> object:
     sys.path.insert(0, folder)
     try:
         with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings(), \
-                _time_limit(4 * CALL_TIMEOUT):
+                _time_limit(IMPORT_TIMEOUT):
             warnings.simplefilter("ignore")
             spec.loader.exec_module(module)
     except SyntaxError as exc:
@@ -313,7 +317,7 @@ def _verdict(spec: Spec, results: list[CaseResult]) -> FunctionResult:
         first = raised[0]
         timed_out = isinstance(first.output.exc, _Timeout)
         out.verdict = TIMEOUT if timed_out else RAISES
-        out.diagnosis = (f"took more than {CALL_TIMEOUT:.0f} s" if timed_out else
+        out.diagnosis = (f"took more than {CALL_TIMEOUT:g} s" if timed_out else
                          first.output.describe()) + f" on {first.label}"
         if len(raised) < len(results):
             out.diagnosis += f" ({len(results) - len(raised)} of {len(results)} cases ran)"
@@ -471,9 +475,9 @@ def _close(a, e, steps) -> bool:
 
 
 # ============================================================================ a module
-def check_module(path, assignment: str | None = None, only: list[str] | None = None,
-                 with_witnesses: bool = True) -> Report:
-    """Check every course function the module at ``path`` defines."""
+def plan(path, assignment: str | None = None, only: list[str] | None = None):
+    """What to check in the module at ``path``: (assignments, [(spec, the learner's function or
+    None when it is not defined)], names it defines that no check covers)."""
     module = load_module(path)
     functions = defined_functions(module)
     known = {s.name for s in SPECS}
@@ -485,7 +489,8 @@ def check_module(path, assignment: str | None = None, only: list[str] | None = N
             f"{path}: expected a module that defines some of the course's functions (e.g. "
             f"{sample}, ...; docs/course_api.md lists them), got one that defines {mine}")
     try:
-        assignments = resolve({n: _positional_count(f) for n, f in course.items()}, assignment)
+        assignments, extra = resolve({n: _positional_count(f) for n, f in course.items()},
+                                     assignment)
     except ValueError as exc:
         raise LearnerModuleError(str(exc)) from None
     if only:
@@ -493,19 +498,25 @@ def check_module(path, assignment: str | None = None, only: list[str] | None = N
         if unknown:
             raise LearnerModuleError(f"--function: {path} defines no course function "
                                      f"{', '.join(unknown)}; it defines {', '.join(sorted(course))}")
-    results = []
-    covered = set()
+    todo = []
     for a in assignments:
         for spec in by_assignment(a):
-            if only and spec.name not in only:
-                continue
-            fn = course.get(spec.name)
-            covered.add(spec.name)
-            if fn is None:
-                results.append(FunctionResult(spec, NOT_DEFINED))
-            else:
-                results.append(check_function(spec, fn, with_witnesses=with_witnesses))
-    unchecked = sorted(n for n in functions if n not in covered)
+            if not only or spec.name in only:
+                todo.append((spec, course.get(spec.name)))
+    for spec in extra:                 # a shared name outside the module's assignments
+        if not only or spec.name in only:
+            todo.append((spec, course[spec.name]))
+    covered = {spec.name for spec, _ in todo}
+    unchecked = sorted(n for n in functions if n not in covered and not (only and n in course))
+    return assignments, todo, unchecked
+
+
+def check_module(path, assignment: str | None = None, only: list[str] | None = None,
+                 with_witnesses: bool = True) -> Report:
+    """Check every course function the module at ``path`` defines."""
+    assignments, todo, unchecked = plan(path, assignment, only)
+    results = [FunctionResult(spec, NOT_DEFINED) if fn is None else
+               check_function(spec, fn, with_witnesses=with_witnesses) for spec, fn in todo]
     return Report(str(path), assignments, results, unchecked)
 
 

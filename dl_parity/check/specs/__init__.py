@@ -35,32 +35,48 @@ def names() -> set[str]:
     return {s.name for s in SPECS}
 
 
-def resolve(defined: dict[str, int], assignment: str | None = None) -> list[str]:
-    """The assignments a learner's module belongs to.
+def resolve(defined: dict[str, int], assignment: str | None = None) -> tuple[list[str], list[Spec]]:
+    """The assignments a learner's module belongs to, and the specs of its other functions.
 
     ``defined`` maps each course name the module defines to the number of positional
     parameters its function takes. Names only one assignment has (``linear_backward``,
-    ``propagate``) decide; a shared name (``compute_cost``) goes to an assignment already
-    chosen, else to the one whose signature it fits. ``assignment`` forces one.
+    ``propagate``) decide the assignments; a shared name (``compute_cost``, ``sigmoid``) is
+    checked against a chosen assignment's function of that name, else (a helper such as week
+    3's ``sigmoid``) against the first whose signature it fits, alone. ``assignment`` forces one.
+    Returns (assignments, extra specs).
     """
     if assignment is not None:
         if assignment not in ASSIGNMENTS:
             raise ValueError(f"unknown assignment {assignment!r}; expected one of "
                              f"{', '.join(ASSIGNMENTS)}")
-        return [assignment]
-    owners: dict[str, list[str]] = {}
-    for s in SPECS:
-        owners.setdefault(s.name, []).append(s.assignment)
-    chosen: list[str] = []
-    for name in defined:
-        homes = owners.get(name, [])
-        if len(homes) == 1 and homes[0] not in chosen:
-            chosen.append(homes[0])
+        chosen = [assignment]
+    else:
+        owners: dict[str, list[str]] = {}
+        for s in SPECS:
+            owners.setdefault(s.name, []).append(s.assignment)
+        chosen = []
+        for name in defined:
+            homes = owners.get(name, [])
+            if len(homes) == 1 and homes[0] not in chosen:
+                chosen.append(homes[0])
+        if not chosen:                 # only shared names: the first that fits them all
+            for name, n_params in defined.items():
+                fits = _fitting(name, n_params)
+                if fits:
+                    chosen.append(fits[0].assignment)
+                    break
+    extra = []
     for name, n_params in defined.items():
-        homes = owners.get(name, [])
-        if len(homes) > 1 and not any(h in chosen for h in homes):
-            fitting = [s.assignment for s in SPECS if s.name == name
-                       and (s.required or len(s.params)) <= n_params <= len(s.params)]
-            chosen.append((fitting or homes)[0])
+        if any(s.name == name and s.assignment in chosen for s in SPECS):
+            continue
+        fits = _fitting(name, n_params)
+        if fits and assignment is None:
+            extra.append(fits[0])
     order = list(ASSIGNMENTS)
-    return sorted(chosen, key=order.index)
+    return sorted(chosen, key=order.index), extra
+
+
+def _fitting(name: str, n_params: int) -> list[Spec]:
+    specs = [s for s in SPECS if s.name == name]
+    fitting = [s for s in specs if (s.required or len(s.params)) <= n_params <= len(s.params)]
+    return fitting or specs

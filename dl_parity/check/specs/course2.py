@@ -288,10 +288,14 @@ def _schedule_published(fn):
              fn(0.5, 100, 0.3), 0.5, 1e-12)]
 
 
+#: the course's week-2 updates assign into the dicts they are given (parameters, v, s) and return
+#: them; scratch returns new dicts. Both are the course's behaviour for a caller that uses the
+#: returned values, so neither is flagged.
 OPTIMIZATION = [
     Spec("update_parameters_with_gd", "optimization",
          "scratch.optimization.update_parameters_with_gd", "c2w2.gd",
-         ("parameters", "grads", "learning_rate"), _gd_cases, torch=_gd_torch),
+         ("parameters", "grads", "learning_rate"), _gd_cases, torch=_gd_torch,
+         modifies_inputs=True),
     Spec("random_mini_batches", "optimization", "scratch.optimization.random_mini_batches",
          "c2w2.mini_batches", ("X", "Y", "mini_batch_size", "seed"), _mini_batch_cases),
     Spec("initialize_velocity", "optimization", "scratch.optimization.initialize_velocity",
@@ -299,14 +303,14 @@ OPTIMIZATION = [
     Spec("update_parameters_with_momentum", "optimization",
          "scratch.optimization.update_parameters_with_momentum", "c2w2.momentum",
          ("parameters", "grads", "v", "beta", "learning_rate"), _momentum_cases,
-         outputs=("parameters", "v"), torch=_momentum_torch),
+         outputs=("parameters", "v"), torch=_momentum_torch, modifies_inputs=True),
     Spec("initialize_adam", "optimization", "scratch.optimization.initialize_adam",
          "c2w2.adam", ("parameters",), _state_init_cases, outputs=("v", "s")),
     Spec("update_parameters_with_adam", "optimization",
          "scratch.optimization.update_parameters_with_adam", "c2w2.adam",
          ("parameters", "grads", "v", "s", "t", "learning_rate", "beta1", "beta2", "epsilon"),
          _adam_cases, outputs=("parameters", "v", "s", "v_corrected", "s_corrected"),
-         torch=_adam_torch, required=5),
+         torch=_adam_torch, required=5, modifies_inputs=True),
     Spec("update_lr", "optimization", "scratch.optimization.update_lr", "c2w2.lr_decay",
          ("learning_rate0", "epoch_num", "decay_rate"), lambda: _lr_cases(False),
          torch=_lr_lambda_torch("update_lr")),
