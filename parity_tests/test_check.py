@@ -340,3 +340,20 @@ def test_bad_options_get_one_clear_error(tmp_path, capsys):
         capsys.readouterr().err
     assert cli.main(["check", str(path), "--json", str(tmp_path / "no" / "r.json")]) == 2
     assert "--json: expected a file in an existing folder" in capsys.readouterr().err
+
+
+def test_pytest_impl_runs_the_checks_as_tests():
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    env = dict(os.environ, PYTHONPATH=str(root) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    proc = subprocess.run([sys.executable, "-m", "pytest", "--impl", str(FIXTURES / "planted_c4w1.py"),
+                           "-q", "-p", "no:cacheprovider", "-rf"], cwd=root, env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "2 failed, 1 passed" in proc.stdout
+    assert ("FAILED parity_tests/test_check_impl.py::test_learner_function[planted_c4w1.py::"
+            "conv_forward]" in proc.stdout)
+    assert "conv_forward: wrong values: the window's corner ignores the stride" in proc.stdout

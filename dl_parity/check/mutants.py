@@ -24,6 +24,7 @@ full mode: a larger sample (or every site).
 from __future__ import annotations
 
 import ast
+import functools
 import json
 import os
 import random
@@ -122,7 +123,7 @@ NOT_FORMULAS = ("print_sample", "get_sample", "load_dinos", "extra_repr", "theor
 
 
 def _skipped_function(name: str) -> bool:
-    return name.startswith(("_check", "check", "__")) or name in NOT_FORMULAS
+    return name.startswith(("_check", "check", "__")) or name in NOT_FORMULAS or "print" in name
 
 
 def _statements(body):
@@ -288,6 +289,7 @@ def sample_operators(modules: list[str], n: int | None, seed: int) -> list[Mutan
 
 
 # ============================================================================ which tests
+@functools.lru_cache(maxsize=None)
 def _imports(path: Path) -> set[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     found = set()
@@ -303,6 +305,7 @@ def _imports(path: Path) -> set[str]:
     return found
 
 
+@functools.lru_cache(maxsize=None)
 def _scratch_dependents() -> dict[str, set[str]]:
     """scratch module -> the scratch modules that import it (directly or not)."""
     direct: dict[str, set[str]] = {}
@@ -327,6 +330,7 @@ def _scratch_dependents() -> dict[str, set[str]]:
     return closure
 
 
+@functools.lru_cache(maxsize=None)
 def tests_for(module: str, transitive: bool = True) -> list[str]:
     """The parity test files that import ``module`` (first), then, with ``transitive``, those
     that import a scratch module built on it. Meta tests excluded."""
@@ -344,6 +348,7 @@ def tests_for(module: str, transitive: bool = True) -> list[str]:
     return direct + indirect
 
 
+@functools.lru_cache(maxsize=None)
 def _callers(module: str) -> dict[str, set[str]]:
     """function -> the functions of the same module whose bodies name it (a private helper
     such as ``_lstm_cell_backward`` -> ``lstm_cell_backward``, ``lstm_backward``)."""
