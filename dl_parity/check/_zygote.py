@@ -204,6 +204,8 @@ def _run_stage(job: dict) -> dict:
 
 
 def main() -> None:
+    # terminated: leave through SystemExit, so the running child is killed on the way out
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     _preimport()
     print(json.dumps({"ready": True}), flush=True)
     for line in sys.stdin:

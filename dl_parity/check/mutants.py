@@ -15,11 +15,13 @@ Two kinds of mutants, each put into a COPY of scratch/ (the working tree is neve
   A seeded sample of them is run.
 
 Each mutant runs the parity tests that import its module (``-m "not slow and not course"``,
-CPU, stopping at the first failure). A mutant is caught ("killed") when a test fails or the
+CPU, stopping at the first failure; ``transitive`` adds those of the scratch modules built on
+it). A mutant is caught ("killed") when a test fails or the
 test module no longer imports; it "survives" when every test passes. Mutants known to compute
 the same function as the original are listed, with the reason, in :mod:`.equivalent` and are
 not run. Quick mode (CI): every catalogued mistake and a fixed sample of operator mutants;
-full mode: a larger sample (or every site).
+full mode: a larger sample (or every site), after one run of the unmutated tests (which must
+pass, and whose times set the mutants' time limits).
 """
 from __future__ import annotations
 
@@ -29,9 +31,11 @@ import json
 import os
 import random
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -465,12 +469,22 @@ class Workers:
                     p.stdin.flush()
 
     def close(self) -> None:
+        """Stop the workers: an idle one leaves at the end of its input; a busy one is
+        terminated, which kills the mutant it is running (see _zygote.main)."""
         for p in self.procs:
             try:
                 p.stdin.close()
-                p.wait(timeout=10)
-            except (OSError, subprocess.TimeoutExpired):
-                p.kill()
+            except OSError:
+                pass
+        for p in self.procs:
+            try:
+                p.wait(timeout=2)
+            except subprocess.TimeoutExpired:
+                p.terminate()
+                try:
+                    p.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    p.kill()
 
 
 def _copy_scratch(root: Path) -> None:
@@ -523,8 +537,7 @@ def run(mode: str = "quick", modules: list[str] | None = None, n_operators: int 
                          f"catalog: {', '.join(all_modules)}")
     if n_operators is None:
         n_operators = QUICK_OPERATORS if mode == "quick" else FULL_OPERATORS
-    if transitive is None:
-        transitive = mode != "quick"
+    transitive = bool(transitive)
     if mutants is None:
         mutants = []
         if "mistake" in kinds:
@@ -544,6 +557,10 @@ def run(mode: str = "quick", modules: list[str] | None = None, n_operators: int 
         todo.append((m, stages))
 
     tmp = Path(tempfile.mkdtemp(prefix="dl-parity-mutants-", dir=workdir))
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        # terminated: leave through SystemExit, so the workers and the copies are cleaned up
+        previous = signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     workers = Workers(max(1, jobs))
     try:
         if mode == "quick":
@@ -585,6 +602,8 @@ def run(mode: str = "quick", modules: list[str] | None = None, n_operators: int 
     finally:
         workers.close()
         shutil.rmtree(tmp, ignore_errors=True)
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
     order = {id(m): i for i, m in enumerate(mutants)}
     results.sort(key=lambda r: order[id(r.mutant)])
     return Run(mode, seed, modules, results, baseline, time.monotonic() - start)

@@ -6,7 +6,7 @@ formula lines (+ to -, * to /, < to <=, axis=1 to axis=0, keepdims dropped, a .T
 into a COPY of scratch/, one at a time, and runs the parity tests that import the mutated
 module. Prints the score per module and every survivor. --quick (the default; CI runs it):
 every mistake and a fixed sample of 30 operator mutants; --full: a sample of 400 (--sample N
-to choose, --sample -1 for every site). Exit status 0 when every catalogued mistake is caught
+to choose, --sample -1 for every site), after one run of the unmutated tests. Exit status 0 when every catalogued mistake is caught
 and at least 97 % of the operator mutants are, 1 otherwise.
 """
 from __future__ import annotations
@@ -26,8 +26,8 @@ def add_parser(subparsers):
     mode.add_argument("--quick", dest="mode", action="store_const", const="quick",
                       help="every catalogued mistake + 30 operator mutants (the default)")
     mode.add_argument("--full", dest="mode", action="store_const", const="full",
-                      help="every catalogued mistake + 400 operator mutants, and the tests of "
-                           "the modules built on each mutated module")
+                      help="every catalogued mistake + 400 operator mutants, after a run of the "
+                           "unmutated tests")
     p.set_defaults(mode="quick")
     p.add_argument("--sample", type=int, default=None, metavar="N",
                    help="operator mutants to draw (-1: every site)")
@@ -36,6 +36,9 @@ def add_parser(subparsers):
                    help="only this scratch module (e.g. deep_nn; repeat for several)")
     p.add_argument("--only", choices=["mistakes", "operators"], default=None,
                    help="only the catalogued mistakes, or only the operator mutants")
+    p.add_argument("--transitive", action="store_true",
+                   help="also run the tests of the scratch modules built on the mutated one "
+                        "(slower; a survivor runs them all)")
     p.add_argument("--jobs", type=int, default=1, metavar="N",
                    help="mutants run side by side (each is one process)")
     p.add_argument("--list", action="store_true",
@@ -83,7 +86,7 @@ def run(args) -> int:
                                                                    flush=True))
     try:
         result = M.run(args.mode, modules, n_operators=n, seed=args.seed, jobs=args.jobs,
-                       kinds=kinds, log=log)
+                       kinds=kinds, log=log, transitive=args.transitive)
     except RuntimeError as exc:
         print(f"dl-parity mutants: {exc}", file=sys.stderr)
         return 2
