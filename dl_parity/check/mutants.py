@@ -88,27 +88,39 @@ _CALL_SWAPS = {"sum": "mean", "mean": "sum", "max": "min", "min": "max", "maximu
                "multiply": "add"}
 
 
-def _is_check_call(node) -> bool:
+def _is_check_call(node, validators=frozenset()) -> bool:
+    """A call to an input check (or a print): check_X(...), _check_cost(...), as_matrix(...),
+    or any name the module imports from scratch's validation modules (``validators``)."""
     if isinstance(node, ast.Call):
         f = node.func
         name = f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else ""
-        return name.startswith(("check", "_check", "as_matrix")) or name == "print"
+        return name.startswith(("check", "_check", "as_matrix")) or name == "print" \
+            or name in validators
     return False
 
 
-def _skip_statement(stmt) -> bool:
+def _validators(tree) -> frozenset[str]:
+    """The names a module imports from ``scratch._validate*``."""
+    return frozenset(a.asname or a.name for node in tree.body if isinstance(node, ast.ImportFrom)
+                     and node.level == 1 and (node.module or "").startswith("_validate")
+                     for a in node.names)
+
+
+def _skip_statement(stmt, validators=frozenset()) -> bool:
     if isinstance(stmt, (ast.Raise, ast.Assert, ast.Import, ast.ImportFrom, ast.Pass,
                          ast.Global, ast.Nonlocal, ast.FunctionDef, ast.ClassDef)):
         return True
     if isinstance(stmt, ast.Expr) and (isinstance(stmt.value, ast.Constant)
-                                       or _is_check_call(stmt.value)):
+                                       or _is_check_call(stmt.value, validators)):
         return True
     if isinstance(stmt, ast.If) and not stmt.orelse and all(
-            isinstance(s, ast.Raise) or (isinstance(s, ast.Expr) and _is_check_call(s.value))
+            isinstance(s, ast.Raise) or (isinstance(s, ast.Expr) and _is_check_call(s.value,
+                                                                                   validators))
             for s in stmt.body):
         return True           # an input check, or a print (the course's print_cost)
     value = getattr(stmt, "value", None)
-    if isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.Return)) and _is_check_call(value):
+    if isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.Return)) and \
+            _is_check_call(value, validators):
         return True
     return False
 
@@ -130,18 +142,18 @@ def _skipped_function(name: str) -> bool:
     return name.startswith(("_check", "check", "__")) or name in NOT_FORMULAS or "print" in name
 
 
-def _statements(body):
+def _statements(body, validators=frozenset()):
     """Every statement to mutate, recursing into loops, ifs, withs (not nested functions)."""
     for stmt in body:
-        if _skip_statement(stmt):
+        if _skip_statement(stmt, validators):
             continue
         yield stmt
         for name in ("body", "orelse", "finalbody"):
             inner = getattr(stmt, name, None)
             if inner:
-                yield from _statements(inner)
+                yield from _statements(inner, validators)
         for handler in getattr(stmt, "handlers", []) or []:
-            yield from _statements(handler.body)
+            yield from _statements(handler.body, validators)
 
 
 def _own_nodes(stmt):
@@ -229,6 +241,7 @@ def operator_sites(module: str) -> list[Mutant]:
     tree = ast.parse(src.text)
     negated = {id(n.operand) for n in ast.walk(tree)
                if isinstance(n, ast.UnaryOp) and isinstance(n.op, ast.USub) and _number(n.operand)}
+    validators = _validators(tree)
     out: list[Mutant] = []
 
     def functions(body, prefix=""):
@@ -242,7 +255,7 @@ def operator_sites(module: str) -> list[Mutant]:
         if _skipped_function(qualname.rsplit(".", 1)[-1]):
             continue
         seen: dict[str, int] = {}
-        for stmt in _statements(fn.body):
+        for stmt in _statements(fn.body, validators):
             for node in _own_nodes(stmt):
                 for target, replacement, kind in _mutations(node, src, negated):
                     old = src.segment(target)
