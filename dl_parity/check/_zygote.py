@@ -192,11 +192,18 @@ def _run_stage(job: dict) -> dict:
         _kill(pid)
         raise
     seconds = time.monotonic() - start
+    collect_failed = False
+    try:
+        with open(job["first_failure"]) as f:
+            collect_failed = f.read().startswith("collecting")
+    except OSError:
+        pass
     if status is None:
         verdict = "timeout"
     elif status in (0, 5):
         verdict = "survived"
-    elif status in (1, 2):
+    elif status in (1, 2) or (status == 4 and collect_failed):
+        # 4: the test ids asked for were not found because their module no longer imports
         verdict = "killed"
     else:
         verdict = "error"
