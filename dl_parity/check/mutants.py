@@ -348,11 +348,53 @@ def _scratch_dependents() -> dict[str, set[str]]:
 
 
 @functools.lru_cache(maxsize=None)
+def _glue_importers() -> dict[str, set[str]]:
+    """scratch module -> the dl_parity modules that import it, directly or through other
+    dl_parity modules (static imports only: the CLI's commands, imported by name, are not
+    followed)."""
+    glue = PROJECT_ROOT / "dl_parity"
+    direct: dict[str, set[str]] = {}
+    for path in glue.rglob("*.py"):
+        parts = list(path.relative_to(PROJECT_ROOT).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        name, package = ".".join(parts), ".".join(parts if path.stem == "__init__" else parts[:-1])
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            targets = []
+            if isinstance(node, ast.Import):
+                targets = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    up = package.split(".")[:len(package.split(".")) - node.level + 1]
+                    base = ".".join(up + ([base] if base else []))
+                targets = [base] + [f"{base}.{a.name}" for a in node.names]
+            for t in targets:
+                direct.setdefault(name, set()).add(t)
+    out: dict[str, set[str]] = {}
+    for name in direct:                  # close over dl_parity -> dl_parity imports
+        seen, todo = {name}, [name]
+        while todo:
+            for t in direct.get(todo.pop(), ()):
+                if t.startswith("dl_parity") and t not in seen:
+                    seen.add(t)
+                    todo.append(t)
+        for t in {t for n in seen for t in direct.get(n, ())}:
+            if t.startswith("scratch."):
+                out.setdefault(t, set()).add(name)
+    return out
+
+
+@functools.lru_cache(maxsize=None)
 def tests_for(module: str, transitive: bool = True) -> list[str]:
-    """The parity test files that import ``module`` (first), then, with ``transitive``, those
-    that import a scratch module built on it. Meta tests excluded."""
+    """The parity test files that import ``module``: first those that import it themselves,
+    then those that import the dl_parity glue built on it (the engine's model descriptions),
+    then, with ``transitive``, those that import a scratch module built on it. Meta tests
+    excluded."""
     dependents = _scratch_dependents().get(module, set()) if transitive else set()
-    direct, indirect = [], []
+    glue = _glue_importers().get(module, set())
+    direct, through_glue, indirect = [], [], []
     for path in sorted(TESTS.glob("test_*.py")):
         if path.name in META_TESTS or path.name.startswith("test_check"):
             continue
@@ -360,9 +402,11 @@ def tests_for(module: str, transitive: bool = True) -> list[str]:
         rel = str(path.relative_to(PROJECT_ROOT))
         if module in names:
             direct.append(rel)
+        elif names & glue:
+            through_glue.append(rel)
         elif names & dependents:
             indirect.append(rel)
-    return direct + indirect
+    return direct + through_glue + indirect
 
 
 @functools.lru_cache(maxsize=None)
@@ -414,13 +458,22 @@ def formula_tests(m: Mutant) -> list[str]:
 
 
 def stages_for(m: Mutant, transitive: bool) -> list[list[str]]:
-    """The tests a mutant runs, in stages: its formula's tests, then every test file that
-    imports its module, then (``transitive``) those importing modules built on it."""
-    direct = tests_for(m.module, transitive=False)
-    everything = tests_for(m.module, transitive=True) if transitive else direct
-    first = [t for t in formula_tests(m) if t.split("::")[0] in direct]
-    stages = [first, direct, [t for t in everything if t not in direct]]
-    return [s for s in stages if s]
+    """The tests a mutant runs, in stages: its formula's tests; the test files that import its
+    module themselves; those that import it through the dl_parity glue; and (``transitive``)
+    those importing scratch modules built on it. A stage runs only if the mutant survived
+    the ones before."""
+    files = tests_for(m.module, transitive=transitive)
+    names = _imports_cached_names(m.module)
+    own = [f for f in files if m.module in names[f]]
+    glue = [f for f in files if f not in own and names[f] & _glue_importers().get(m.module, set())]
+    glue.sort(key=lambda f: Path(f).name.startswith("test_cli"))     # the CLI's tests last
+    rest = [f for f in files if f not in own and f not in glue]
+    first = [t for t in formula_tests(m) if t.split("::")[0] in own]
+    return [s for s in (first, own, glue, rest) if s]
+
+
+def _imports_cached_names(module: str) -> dict[str, set[str]]:
+    return {str(p.relative_to(PROJECT_ROOT)): _imports(p) for p in TESTS.glob("test_*.py")}
 
 
 # ============================================================================ running
