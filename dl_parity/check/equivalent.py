@@ -9,8 +9,14 @@ from __future__ import annotations
 _OUTER = ("char_rnn's step functions take one example at a time: every vector is a column "
           "(n, 1) (its checks refuse anything else), and np.dot of a column and a row is their "
           "outer product, which np.multiply computes by broadcasting, bit for bit")
-_SOFTMAX_2D = ("z is (n_y, m): the sum (or max) over axis 0 without keepdims has shape (m,), "
-               "which broadcasts against (n_y, m) along the last axis, exactly as (1, m) does")
+_SOFTMAX_2D = ("the sum (or max) is over axis 0, the first: without keepdims that axis is removed, "
+               "and broadcasting puts it back in front, exactly where keepdims=True keeps it")
+
+_LOCAL_COSTS = ("the condition `if print_cost and i % 100 == 0` only decides which costs go into the "
+                "local list costs, which the course's model never returns (its notebook plots it): "
+                "nothing outside the function changes")
+
+_TIMES_ONES = "(1/m) * 1 and (1/m) / 1 are the same number, bit for bit: the ones only give the shape"
 
 EQUIVALENT: dict[str, str] = {
     "scratch.char_rnn:_rnn_step_backward: `np.dot` -> `np.multiply` #1": _OUTER,   # dy a^T
@@ -18,4 +24,18 @@ EQUIVALENT: dict[str, str] = {
     "scratch.char_rnn:_rnn_step_backward: `np.dot` -> `np.multiply` #4": _OUTER,   # daraw a_prev^T
     "scratch.rnn:_softmax: `True` -> `False` #1": _SOFTMAX_2D,
     "scratch.rnn:_softmax: `True` -> `False` #2": _SOFTMAX_2D,
+    "scratch.multiclass:_softmax: `True` -> `False` #1": _SOFTMAX_2D,
+    "scratch.multiclass:_softmax: `True` -> `False` #2": _SOFTMAX_2D,
+    "scratch.multiclass:softmax_backward: `True` -> `False` #1": _SOFTMAX_2D,
+    "scratch.optimization:model: `i % 100 == 0` -> `(i % 100 != 0)` #1": _LOCAL_COSTS,
+    "scratch.optimization:model: `i % 100` -> `(i // 100)` #1": _LOCAL_COSTS,
+    "scratch.optimization:model: `100` -> `101` #1": _LOCAL_COSTS,
+    "scratch.optimization:model: `0` -> `1` #4": _LOCAL_COSTS,
+    "scratch.batch_norm:batchnorm_backward: `1 / m * np.ones_like(Zmu)` -> `(1 / m / np.ones_like(Zmu))` #1":
+        _TIMES_ONES,
+    "scratch.batch_norm:batchnorm_backward: `1 / m * np.ones_like(Zmu)` -> `(1 / m / np.ones_like(Zmu))` #2":
+        _TIMES_ONES,
+    "scratch.gradient_checking:dictionary_to_vector: `1` -> `2` #4":
+        "count only tells the first key from the others (count == 0); counting by 2 instead of "
+        "1 keeps every later count nonzero",
 }
