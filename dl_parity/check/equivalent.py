@@ -18,6 +18,10 @@ _LOCAL_COSTS = ("the condition `if print_cost and i % 100 == 0` only decides whi
 
 _TIMES_ONES = "(1/m) * 1 and (1/m) / 1 are the same number, bit for bit: the ones only give the shape"
 
+_KEEP_PROB = ("the branch `elif keep_prob < 1` follows `if keep_prob == 1` (or `lambd == 0 and "
+              "keep_prob == 1`), and the checks keep keep_prob in (0, 1]: where it is reached, "
+              "keep_prob < 1, keep_prob <= 1 and keep_prob < 2 are all true")
+
 EQUIVALENT: dict[str, str] = {
     "scratch.char_rnn:_rnn_step_backward: `np.dot` -> `np.multiply` #1": _OUTER,   # dy a^T
     "scratch.char_rnn:_rnn_step_backward: `np.dot` -> `np.multiply` #3": _OUTER,   # daraw x^T
@@ -35,6 +39,16 @@ EQUIVALENT: dict[str, str] = {
         _TIMES_ONES,
     "scratch.batch_norm:batchnorm_backward: `1 / m * np.ones_like(Zmu)` -> `(1 / m / np.ones_like(Zmu))` #2":
         _TIMES_ONES,
+    "scratch.regularization:backward_propagation_with_regularization: `np.dot` -> `np.multiply` #2":
+        "the week's network has one output unit: W3^T is (n2, 1) and dZ3 is (1, m), so their dot "
+        "product is an outer product, which np.multiply computes by broadcasting, bit for bit",
+    "scratch.regularization:model: `keep_prob < 1` -> `(keep_prob <= 1)` #1": _KEEP_PROB,
+    "scratch.regularization:model: `1` -> `2` #3": _KEEP_PROB,
+    "scratch.regularization:model: `keep_prob < 1` -> `(keep_prob <= 1)` #2": _KEEP_PROB,
+    "scratch.regularization:model: `1` -> `2` #5": _KEEP_PROB,
+    "scratch.rnn:lstm_forward: `1.0` -> `2.0` #1":
+        "1.0 only brings a Python float into np.result_type, to make the result a float type; "
+        "2.0 does the same",
     "scratch.gradient_checking:dictionary_to_vector: `1` -> `2` #4":
         "count only tells the first key from the others (count == 0); counting by 2 instead of "
         "1 keeps every later count nonzero",
