@@ -13,7 +13,8 @@ import sys
 
 from dl_parity.errors import UsageError  # noqa: F401  (re-exported: the commands' error)
 
-COMMANDS = ("train", "evaluate", "sample", "bench", "show", "study")
+COMMANDS = ("train", "evaluate", "sample", "bench", "show", "study", "check",
+            "mutants")
 
 
 def build_parser() -> argparse.ArgumentParser:

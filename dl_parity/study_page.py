@@ -30,8 +30,8 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 #: an optional per-entry block: called with the entry, returns an HTML fragment (already
 #: escaped) to show after the entry's measured parity, or None for nothing
 EntryBlock = Callable[[Formula], "str | None"]
-#: the blocks every page shows (none yet): add a provider here, e.g. the classic mistakes
-#: of each formula; ``render_html(blocks=...)`` overrides it
+#: the blocks every page shows (the classic mistakes of each formula, set below where
+#: they are defined); ``render_html(blocks=...)`` overrides it
 ENTRY_BLOCKS: tuple[EntryBlock, ...] = ()
 
 #: above this many compared tensors an entry's parity table is condensed to one row per
@@ -279,6 +279,20 @@ def _curve_figure(c) -> str:
   {c.torch_costs[-1]:.10f}; largest |ΔJ| over the {len(c.numpy_costs)} iterations
   {fmt_err(c.max_diff)}.</figcaption>
 </figure>"""
+
+
+def _mistakes_html(f: Formula) -> str | None:
+    """The classic mistakes of this formula (dl_parity/check/mistakes.py), which
+    ``dl-parity check`` names in a learner's code."""
+    from .check.mistakes import mistakes_for
+
+    items = "".join(f"<li><code>{_e(m.name)}</code>: {_e(m.title)}: "
+                    f"<code>{_e(m.wrote)}</code></li>" for m in mistakes_for(f.id))
+    return (f"<div class='mistakes'><h5>Classic mistakes (dl-parity check names them)</h5>"
+            f"<ul>{items}</ul></div>") if items else None
+
+
+ENTRY_BLOCKS = (_mistakes_html,)
 
 
 def _entry_section(f: Formula, st, run, formatter, curves=(), blocks=()) -> str:

@@ -347,6 +347,26 @@ def test_fully_masked_row(device, parity):
     assert torch.isnan(w_mha[0, 0, 0]).all() and not torch.isnan(w_mha[0, 0, 1]).any()
 
 
+@pytest.mark.parametrize("kv_lead", [(1,), ()], ids=["leading axis 1", "no leading axis"])
+def test_attention_backward_sums_over_broadcast_axes(device, parity, kv_lead):
+    # keys and values shared by the m = 2 examples (a leading axis of 1, or none), broadcast
+    # against q's: dk and dv are summed over the examples, as autograd of the expanded tensors
+    rng = np.random.default_rng(5)
+    q = rng.standard_normal((2, 4, 2))
+    k, v = rng.standard_normal(kv_lead + (5, 2)), rng.standard_normal(kv_lead + (5, 3))
+    output, weights = A.scaled_dot_product_attention(q, k, v, None)
+    d_out = rng.standard_normal(output.shape)
+    dq, dk, dv = A.scaled_dot_product_attention_backward(d_out, (q, k, v, weights))
+    q_t, k_t, v_t = (t(a, device, requires_grad=True) for a in (q, k, v))
+    output_t, _ = T.scaled_dot_product_attention(q_t, k_t.expand(2, 5, 2), v_t.expand(2, 5, 3))
+    output_t.backward(t(d_out, device))
+    tol = tolerance(np.float64, 2 * attention_steps(4, 5, 2, 3))   # summed over 2 examples
+    assert dk.shape == k.shape and dv.shape == v.shape
+    for name, grad_t, grad in (("dq", q_t.grad, dq), ("dk", k_t.grad, dk), ("dv", v_t.grad, dv)):
+        parity.close(f"{name}, summed over the broadcast axis", grad_t, grad, **tol,
+                     formula="c5.attention_backward")
+
+
 @settings(max_examples=10)
 @given(data=st.data())
 def test_attention_gradient_check(data):

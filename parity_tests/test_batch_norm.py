@@ -34,7 +34,7 @@ from dl_parity.engine import MiniBatches, run
 from parity_tests._arrays import assert_allclose, assert_array_equal
 from parity_tests._tolerances import ELEMENTWISE_OPS, steps_of_layers, tolerance
 from scratch import batch_norm as bn
-from scratch.multiclass import one_hot
+from scratch.multiclass import initialize_parameters_he, one_hot
 from torch_ref.batch_norm import BatchNormNet, train_step_bn
 
 DTYPES = [np.float64, np.float32]
@@ -211,6 +211,21 @@ def test_batchnorm_by_hand():
 
 
 # ============================================================================ the network
+def test_initialization_is_he():
+    # W[l] = randn(n[l], n[l-1]) * sqrt(2 / n[l-1]), drawn W1, W2, ... after np.random.seed(seed):
+    # the very weights of scratch.multiclass's He initialisation (tested against
+    # torch.nn.init.kaiming_normal_ in test_multiclass.py); gamma 1, beta 0, b[L] 0
+    dims = [5, 4, 3, 2]
+    parameters = bn.initialize_parameters_bn(dims, seed=7)
+    he = initialize_parameters_he(dims, seed=7)
+    for l in (1, 2, 3):
+        np.testing.assert_array_equal(parameters[f"W{l}"], he[f"W{l}"])
+    for l in (1, 2):
+        np.testing.assert_array_equal(parameters[f"gamma{l}"], np.ones((dims[l], 1)))
+        np.testing.assert_array_equal(parameters[f"beta{l}"], np.zeros((dims[l], 1)))
+    np.testing.assert_array_equal(parameters["b3"], np.zeros((2, 1)))
+
+
 @st.composite
 def bn_network(draw, dtype, output):
     L = draw(st.integers(2, 4), label="L")

@@ -158,6 +158,42 @@ def test_linear_activation_parity(device, parity, dtype, activation, data):
                  formula="w4.activation_backward")
 
 
+# ----------------------------------------------------------------------------- initialisation
+def test_initialisations_are_the_courses():
+    # the notebook's printed values: initialize_parameters(3, 2, 1) (seed 1 inside, * 0.01)
+    # and initialize_parameters_deep([5, 4, 3]) (seed 3 inside, * 0.01), to 8 decimals
+    p = deep_nn.initialize_parameters(3, 2, 1)
+    np.testing.assert_allclose(p["W1"], [[0.01624345, -0.00611756, -0.00528172],
+                                         [-0.01072969, 0.00865408, -0.02301539]], atol=5e-9)
+    np.testing.assert_allclose(p["W2"], [[0.01744812, -0.00761207]], atol=5e-9)
+    deep = deep_nn.initialize_parameters_deep([5, 4, 3])
+    np.testing.assert_allclose(deep["W1"][:, :3], [[0.01788628, 0.0043651, 0.00096497],
+                                                   [-0.00354759, -0.00082741, -0.00627001],
+                                                   [-0.01313865, 0.00884622, 0.00881318],
+                                                   [-0.00404677, -0.0054536, -0.01546477]],
+                               atol=5e-9)
+    np.testing.assert_allclose(deep["W2"][0], [-0.01185047, -0.0020565, 0.01486148, 0.00236716],
+                               atol=5e-9)
+    for d in (p, deep):
+        assert all(not d[k].any() for k in d if k.startswith("b"))
+    # the application's (L_layer_model): after np.random.seed(1), W[l] = randn / sqrt(n[l-1])
+    scaled = deep_nn.initialize_parameters_scaled([4, 3, 2])
+    draws = np.random.RandomState(1)
+    np.testing.assert_array_equal(scaled["W1"], draws.randn(3, 4) / np.sqrt(4))
+    np.testing.assert_array_equal(scaled["W2"], draws.randn(2, 3) / np.sqrt(3))
+
+
+@given(data=st.data())
+def test_predict_labels_parity(device, data):
+    # 1 where A[L] > 0.5: torch's output > 0.5, wherever A[L] is not within 1e-10 of 0.5
+    parameters, X, _, hidden_activation = data.draw(deep_problem(np.float64))
+    AL_t = deep_net(parameters, hidden_activation, device)(torch.tensor(X.T, device=device))
+    AL_t = AL_t.detach().cpu().numpy().T
+    clear = np.abs(AL_t - 0.5) > 1e-10
+    labels = deep_nn.predict_labels(X, parameters, hidden_activation)
+    np.testing.assert_array_equal(labels[clear], (AL_t > 0.5)[clear].astype(np.float64))
+
+
 # ----------------------------------------------------------------------------- L layers
 @pytest.mark.parametrize("hidden_activation", HIDDEN_ACTIVATIONS)
 @pytest.mark.parametrize("dtype", DTYPES)

@@ -185,6 +185,8 @@ def test_cnn_matches_torch_autograd(device, parity, config, dtype):
     A3_t, cost_t, grads_t, updated_t = torch_cnn_pass(parameters, X, labels, config, dtype,
                                                       device, alpha)
     net = CNN(parameters, config["image_shape"])
+    # predict: the class of torch's largest probability, one per example
+    np.testing.assert_array_equal(net.predict(X), A3_t.argmax(dim=1).cpu().numpy())
     A3 = net.forward(X).copy()
     cost = net.cost(Y)
     net.backward(Y)

@@ -81,6 +81,11 @@ def test_course_unit_values():
     assert set(zeros) == {"W1", "b1", "W2", "b2"}
     assert all(not v.any() for v in zeros.values())
     assert zeros["W1"].shape == (2, 3) and zeros["b2"].shape == (1, 1)
+    # the week's three layers at zero: every a3 is sigma(0) = 0.5 exactly, and the course's
+    # rule a3 > 0.5 predicts 0 for every example
+    zeros3, X = ini.initialize_parameters_zeros([3, 2, 2, 1]), np.random.default_rng(0).uniform(-1, 1, (3, 5))
+    assert not ini.predict_dec(zeros3, X).any()
+    assert not ini.predict(X, np.ones((1, 5)), zeros3).any()
     random = ini.initialize_parameters_random([3, 2, 1])
     assert_allclose(random["W1"], [[17.88628473, 4.36509851, 0.96497468],
                                    [-18.63492703, -2.77388203, -3.54758979]], atol=1e-8)
@@ -164,6 +169,12 @@ def test_forward_and_cost_parity(device, parity, dtype, data):
     parity.close("J (nansum) vs BCELoss", cost_t, np.array(cost, dtype=dtype), **tol,
                  formula="c2.nansum_cost")
     assert cache[2] is parameters["W1"] and cache[11] is parameters["b3"]
+    # predict and predict_dec (what the decision-boundary plot draws) are torch's output > 0.5,
+    # wherever a3 is farther from 0.5 than the tolerance
+    clear = np.abs(a3 - 0.5) > tol["atol"] + tol["rtol"] * 0.5
+    above = (A3_t.detach().cpu().numpy().T > 0.5)[clear]
+    np.testing.assert_array_equal(ini.predict_dec(parameters, X)[clear], above)
+    np.testing.assert_array_equal(ini.predict(X, Y, parameters)[clear], above)
 
 
 def _backward_parity(parity, parameters, X, Y, device, tol, formula):

@@ -124,6 +124,7 @@ def test_one_hot_parity(device):
 @pytest.mark.parametrize("labels, C, bad", [
     ([0, 1, 10, 2, -1], 10, r"2 bad label\(s\): -1, 10"),
     ([0.0, 1.5, 2.0], 3, r"1 bad label\(s\): 1.5"),
+    ([0.0, 3.0, 2.0], 3, r"1 bad label\(s\): 3.0"),          # a float label equal to C
     ([0.0, np.nan], 3, r"nan"),
 ])
 def test_one_hot_rejects_bad_labels(labels, C, bad):

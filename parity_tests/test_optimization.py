@@ -438,6 +438,35 @@ def test_optimizer_trajectory_parity(device, parity, dtype, data):
                      formula="c2w2.trajectory")
 
 
+@pytest.mark.parametrize("optimizer", ["gd", "momentum", "adam"])
+def test_model_is_the_courses_loop(device, parity, optimizer, capsys):
+    # A few epochs of the week's model: He init with seed 3, the mini-batches of seeds 11, 12, ...
+    # (seed 10, + 1 before every epoch), one update per batch (Adam's t counts batches): the
+    # parameters torch.optim reaches through the engine from the same dict and batches; and the
+    # one cost it prints (epoch 0): the epoch's mean cost, sum_t m_t J_t / m, to its 6 decimals
+    X, Y = moons(40)
+    learning_rate = {"gd": 0.1, "momentum": 0.1, "adam": 0.01}[optimizer]
+    parameters = opt.model(X, Y, [2, 5, 2, 1], optimizer, learning_rate=learning_rate,
+                           mini_batch_size=16, num_epochs=3, print_cost=True)
+    printed = [line for line in capsys.readouterr().out.splitlines() if line.startswith("Cost")]
+    side = TorchSide(opt.initialize_parameters([2, 5, 2, 1]), device, optimizer, learning_rate)
+    history = run([side], MiniBatches(X, Y, 16, 3, seed=11))
+    n = len(history.costs["torch"]) * (steps_of_layers([2, 5, 2, 1], 16) + 2 * ELEMENTWISE_OPS)
+    for key, value in parameters.items():
+        parity.close(f"{key} after 3 epochs of model({optimizer!r})",
+                     history.parameters["torch"][key], value, **tolerance(np.float64, n),
+                     formula="c2w2.trajectory")
+    assert len(printed) == 1 and printed[0].startswith("Cost after epoch 0: ")
+    assert abs(float(printed[0].split(": ")[1]) - history.epoch_costs["torch"][0]) <= 5e-7
+
+
+def test_model_prints_the_cost_every_1000_epochs(capsys):
+    X, Y = moons(8)
+    opt.model(X, Y, [2, 3, 1], "gd", mini_batch_size=8, num_epochs=1001, print_cost=True)
+    printed = [line.split(":")[0] for line in capsys.readouterr().out.splitlines()]
+    assert printed == ["Cost after epoch 0", "Cost after epoch 1000"]
+
+
 def test_momentum_scaled_lr_is_the_same_trajectory(device, parity):
     # The other exact mapping: SGD(lr=(1 - beta) alpha, momentum=beta), no state touched
     X, Y = moons(40)

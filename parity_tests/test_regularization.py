@@ -317,8 +317,9 @@ def test_model_first_step_parity(device, parity, lambd, keep_prob):
     # reg.model with one iteration against one torch_ref.regularization.train_step from
     # the same dict (initialize_parameters, seed 3), with the course's masks given to torch
     train_X, train_Y, _, _ = load_2D_dataset()
+    costs = []
     after = reg.model(train_X, train_Y, num_iterations=1, print_cost=False, lambd=lambd,
-                      keep_prob=keep_prob)
+                      keep_prob=keep_prob, costs=costs)
     start = reg.initialize_parameters([2, 20, 3, 1])
     net = DropoutNet.from_course_parameters(start, device=device, keep_prob=keep_prob)
     if keep_prob < 1:
@@ -326,9 +327,12 @@ def test_model_first_step_parity(device, parity, lambd, keep_prob):
         net.set_course_masks({"D1": cache[1], "D2": cache[6]})
     m = train_X.shape[1]
     optimizer = make_optimizer(net, learning_rate=0.3, lambd=lambd, m=m)
-    train_step(net, optimizer, to_torch(train_X, device, torch.float64),
-               to_torch(train_Y, device, torch.float64), lambd)
+    cost_t = train_step(net, optimizer, to_torch(train_X, device, torch.float64),
+                        to_torch(train_Y, device, torch.float64), lambd)
     tol = tolerance(np.float64, steps_of_layers([2, 20, 3, 1], m) + ELEMENTWISE_OPS)
+    assert len(costs) == 1              # iteration 0's cost, recorded (every 1000 iterations)
+    parity.close("the cost recorded at iteration 0", cost_t, np.asarray(costs[0]), **tol,
+                 formula="c2.reg_model")
     for key, value in net.course_parameters().items():
         parity.close(f"{key} after one step", value, after[key], **tol, formula="c2.reg_model")
 

@@ -160,6 +160,23 @@ def test_rnn_cell_parity(device, parity, dtype, data):
                      formula="c5.rnn_cell_backward")
 
 
+def test_rnn_cell_softmax_does_not_overflow(device, parity):
+    # by near 1000: exp of the logits overflows; the column's maximum subtracted first keeps
+    # yt_pred finite and equal to torch's softmax
+    rng = np.random.default_rng(3)
+    p = {"Wax": rng.standard_normal((4, 3)), "Waa": rng.standard_normal((4, 4)),
+         "Wya": rng.standard_normal((2, 4)), "ba": rng.standard_normal((4, 1)),
+         "by": np.array([[1000.0], [999.0]])}
+    xt, a_prev = rng.standard_normal((3, 5)), rng.standard_normal((4, 5))
+    _, yt_pred, _ = rnn.rnn_cell_forward(xt, a_prev, p)
+    cell = CourseRNNCell(3, 4, 2, device=device, dtype=torch.float64).load_course_parameters(p)
+    _, yt_t = cell(state_to_torch(xt, device), state_to_torch(a_prev, device))
+    assert np.isfinite(yt_pred).all()
+    parity.close("yt_pred at logits near 1000", state_to_course(yt_t), yt_pred,
+                 **tol(np.float64, steps_through_time(3, 4, 2, 5, 1, "rnn"), yt_pred),
+                 formula="c5.rnn_cell")
+
+
 @pytest.mark.cudnn_float32_off
 @pytest.mark.parametrize("dtype", DTYPES)
 @given(data=st.data())

@@ -66,6 +66,19 @@ def tolerance_for(parameters, X, steps=1):
     return tolerance(X.dtype, steps * steps_of_layers([n_x, n_h, 1], X.shape[1]))
 
 
+def test_initialize_parameters_course_values():
+    # the notebook's test: np.random.seed(2), then initialize_parameters(2, 4, 1): randn * 0.01
+    np.random.seed(2)
+    p = shallow_nn.initialize_parameters(2, 4, 1)
+    np.testing.assert_allclose(p["W1"], [[-0.00416758, -0.00056267], [-0.02136196, 0.01640271],
+                                         [-0.01793436, -0.00841747], [0.00502881, -0.01245288]],
+                               atol=5e-9)
+    np.testing.assert_allclose(p["W2"], [[-0.01057952, -0.00909008, 0.00551454, 0.02292208]],
+                               atol=5e-9)
+    assert p["b1"].shape == (4, 1) and p["b2"].shape == (1, 1)
+    assert not p["b1"].any() and not p["b2"].any()
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 @given(data=st.data())
 def test_forward_propagation_parity(device, parity, dtype, data):
