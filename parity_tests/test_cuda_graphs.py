@@ -72,3 +72,71 @@ def test_graphed_steps_equal_eager_steps(device, kind, dtype):
     assert torch.equal(runs[False][0], runs[True][0])
     for eager, graph in zip(runs[False][1], runs[True][1]):
         assert torch.equal(eager, graph)
+
+
+# ----------------------------------------------------------------------------- the CLI path
+def _cli(capsys, *argv):
+    from dl_parity.cli import main
+
+    try:
+        status = main(list(argv))
+    except SystemExit as exc:
+        status = exc.code
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+@pytest.mark.parametrize("argv, says", [
+    (("--dataset", "planar", "--iterations", "3"), "expected --device cuda"),
+    (("--dataset", "planar", "--iterations", "3", "--impl", "numpy", "--device", "cuda"),
+     "replays the PyTorch side's step; got --impl numpy"),
+    (("--dataset", "dinos", "--iterations", "3", "--device", "cuda"),
+     "the char_rnn model's torch step is not captured"),
+    (("--dataset", "moons", "--optimizer", "adam", "--epochs", "1", "--device", "cuda"),
+     "is not captured"),
+])
+def test_train_cuda_graphs_refuses_what_it_cannot_replay(capsys, tmp_path, argv, says):
+    """One line, exit 2, nothing trained or written: --cuda-graphs needs --device cuda, the
+    torch side, and a model whose torch step is one network's plain SGD (mlp, cnn)."""
+    save = tmp_path / "never.npz"
+    status, out, err = _cli(capsys, "train", *argv, "--cuda-graphs", "--save", str(save),
+                            "--quiet")
+    assert status == 2 and says in err and "Traceback" not in err, err
+    assert out == "" and not save.exists()
+
+
+def test_train_cuda_graphs_refuses_a_machine_without_cuda(capsys):
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA (the GPU case is the equality test below)")
+    status, _, err = _cli(capsys, "train", "--dataset", "planar", "--iterations", "3",
+                          "--device", "cuda", "--cuda-graphs", "--quiet")
+    assert status == 2 and "cuda" in err.lower() and "Traceback" not in err, err
+
+
+@pytest.mark.parametrize("argv", [
+    ("--dataset", "planar", "--iterations", "40"),
+    # mini-batches of 64 over planar's 400 examples: a partial last batch (16) runs
+    # eagerly, and the learning-rate drop at epoch 2 makes a second capture
+    ("--dataset", "planar", "--batch-size", "64", "--epochs", "3", "--lr-drop-epoch", "2"),
+])
+def test_train_cuda_graphs_equals_eager(capsys, tmp_path, device, argv):
+    """`train --cuda-graphs` ends with the very parameters of the eager run (rtol = atol = 0:
+    the graph replays the captured eager kernels), and says how many steps it replayed."""
+    if device.type != "cuda":
+        pytest.skip("CUDA graphs run on CUDA only (the CPU cases are the refusals above)")
+    import numpy as np
+
+    from dl_parity.checkpoint import load_checkpoint
+
+    params = {}
+    for graphs in (False, True):
+        path = tmp_path / f"graphs-{graphs}.npz"
+        status, out, err = _cli(capsys, "train", *argv, "--impl", "torch", "--device", "cuda",
+                                "--dtype", "float64", "--save", str(path), "--quiet",
+                                *(["--cuda-graphs"] if graphs else []))
+        assert status == 0, err
+        params[graphs] = load_checkpoint(path).parameters
+        if graphs:
+            assert "steps replayed from" in out
+    for key, eager in params[False].items():
+        np.testing.assert_array_equal(params[True][key], eager, err_msg=key)

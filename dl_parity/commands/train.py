@@ -49,6 +49,10 @@ def add_parser(subparsers):
                         "option given)")
     p.add_argument("--device", choices=("cpu", "cuda"), default="cpu",
                    help="where the PyTorch side runs (default: cpu)")
+    p.add_argument("--cuda-graphs", action="store_true",
+                   help="with --device cuda: replay torch's training step from a CUDA graph "
+                        "(the same kernels without the per-kernel launch cost; models whose "
+                        "torch step is plain SGD on one network: mlp, cnn)")
     p.add_argument("--save", metavar="PATH",
                    help="write a checkpoint (.npz) at every log line and at the end (the NumPy "
                         "side's parameters when both run)")
@@ -83,6 +87,8 @@ def run(args) -> int:
 # ----------------------------------------------------------------------------- the command
 def _run(args) -> int:
     plan = plan_from_args(args)
+    if args.cuda_graphs:
+        check_cuda_graphs(plan)
     check_device(args.device)
     check_output_path("--save", args.save)
     plot = plot_path(args.plot)
@@ -95,13 +101,24 @@ def _run(args) -> int:
     t_load = time.perf_counter() - t_load
     source = plan.batches(data)
     sides = plan.sides(plan.model.initial_parameters(plan.seed))
+    if args.cuda_graphs:
+        for side in sides:
+            if side.name == "torch":
+                side.use_cuda_graphs()
     _print_plan(plan, data, source, t_load, args.save)
+    if args.cuda_graphs:
+        print("  graphs  torch's step captured in a CUDA graph after 3 eager steps and replayed "
+              "(torch_ref.graphs.GraphedStep)\n")
     t0 = time.perf_counter()
     outcome = _train(args, plan, data, source, sides)
     if isinstance(outcome, int):
         return outcome
     hist, report, state = outcome
     _summary(args, plan, data, sides, hist, report, time.perf_counter() - t0)
+    if args.cuda_graphs:
+        g = next(s.graphed for s in sides if s.name == "torch")
+        print(f"cuda graphs: {g.replays} steps replayed from {g.captures} capture(s) (one per "
+              f"learning rate), {g.eager_steps} eager (warm-up, partial batches)")
     if args.save:
         hint = (f"; sample from it with dl-parity sample --checkpoint {args.save}"
                 if plan.model.samples else "")
@@ -110,6 +127,30 @@ def _run(args) -> int:
         for path in make_plots(plot, plan, data, sides, hist):
             print(f"plot: {path}")
     return 0
+
+
+def check_cuda_graphs(plan) -> None:
+    """--cuda-graphs needs the torch side on CUDA, a model whose torch step is one
+    network's plain SGD step (``Model.cuda_graphs``), and no optimizer beyond SGD."""
+    model = plan.model.name
+    if not plan.model.cuda_graphs:
+        raise UsageError(f"--cuda-graphs: the {model} model's torch step is not captured in a "
+                         f"CUDA graph (only models whose step is one network's plain SGD: "
+                         f"{', '.join(_graph_models())}); leave --cuda-graphs out")
+    if "torch" not in plan.impls:
+        raise UsageError("--cuda-graphs: replays the PyTorch side's step; got --impl numpy")
+    if plan.device != "cuda":
+        raise UsageError(f"--cuda-graphs: expected --device cuda (CUDA graphs replay GPU "
+                         f"kernels); got --device {plan.device}")
+    if not plan.optim.is_plain_sgd:
+        raise UsageError(f"--cuda-graphs: expected plain SGD (the only optimizer captured and "
+                         f"measured so far); got {plan.optim.describe()}")
+
+
+def _graph_models() -> list[str]:
+    from dl_parity.models import REGISTRY
+
+    return [name for name, cls in REGISTRY.items() if cls.cuda_graphs]
 
 
 def _print_plan(plan, data, source, t_load: float, save) -> None:

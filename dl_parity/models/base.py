@@ -93,6 +93,9 @@ class Model:
     bench_course_form: ClassVar[bool] = False
     #: whether ``evaluate --plot`` has a figure of it (``evaluation_plot``)
     plots_evaluation: ClassVar[bool] = False
+    #: whether ``train --cuda-graphs`` can replay its torch step from a CUDA graph (a side
+    #: with ``net``, ``optimizer`` and ``criterion`` whose step is :meth:`TorchSide.train_step`)
+    cuda_graphs: ClassVar[bool] = False
 
     def __post_init__(self):
         check_declared(self)
@@ -311,6 +314,23 @@ class TorchSide:
         self.device = torch.device(device)
         self.dtype = getattr(torch, np.dtype(dtype).name)
         self.optimizer = self.scheduler = None
+        self.graphed = None
+
+    def use_cuda_graphs(self) -> None:
+        """Replay each training step from a CUDA graph (:class:`torch_ref.graphs.GraphedStep`:
+        the same kernels as the eager step; plain SGD on CUDA only, else ValueError)."""
+        from torch_ref.graphs import GraphedStep
+
+        self.graphed = GraphedStep(self.net, self.optimizer, self.criterion)
+
+    def train_step(self, X, y):
+        """zero_grad, forward, loss, backward, optimizer step: the cost (0-d tensor), eager
+        (``torch_ref.train.train_step``) or replayed from the side's CUDA graph."""
+        if self.graphed is not None:
+            return self.graphed(X, y)
+        from torch_ref.train import train_step
+
+        return train_step(self.net, self.optimizer, X, y, self.criterion)
 
     def make_optimizer(self, params) -> None:
         """``optim``'s torch.optim optimizer over ``params`` and its LambdaLR schedule."""

@@ -40,6 +40,7 @@ class CNN(Classifier):
     name = "cnn"
     output_activation = "softmax"
     takes = ("learning_rate", "epochs", "batch_size", "lr_drop_epoch")
+    cuda_graphs = True
 
     def __post_init__(self):
         super().__post_init__()
@@ -197,7 +198,5 @@ class TorchCNN(TorchSide):
             self.device, self.dtype)
 
     def step(self, batch) -> float:
-        from torch_ref.train import train_step
-
         X, y = batch
-        return train_step(self.net, self.optimizer, X, y, self.criterion).item()
+        return self.train_step(X, y).item()

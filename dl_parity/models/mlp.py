@@ -43,6 +43,7 @@ class MLP(Classifier):
 
     name = "mlp"
     bench_course_form = True
+    cuda_graphs = True
 
     def __post_init__(self):
         super().__post_init__()
@@ -220,8 +221,6 @@ class TorchMLP(TorchSide):
         self.criterion = criterion_for(model.output_activation)
 
     def step(self, batch) -> float:
-        from torch_ref.train import train_step
-
         X, target = batch
-        return train_step(self.net, self.optimizer, X, target, self.criterion).item()
+        return self.train_step(X, target).item()
 
