@@ -6,6 +6,8 @@
 #
 # graphs: tools/cuda_graphs_probe.py (eager vs CUDA-graph step and epoch times, equality)
 # suite:  the parity suite's CUDA cases (python -m pytest parity_tests --device cuda -k cuda)
+# train:  dl-parity train on MNIST with the torch side on CUDA, eager and --cuda-graphs (MLP
+#         float32, 2 epochs; CNN float32, 1 epoch), and the MLP float64 in lockstep with NumPy
 # bench:  dl-parity bench --quick on 1, 4 and all CPU threads (+ its CUDA rows), then the
 #         MNIST MLP rows again with OMP_WAIT_POLICY=PASSIVE (torch's OpenMP workers asleep)
 # What is missing on the machine travels as wheels in .whl/; the real data in .gpu_data/
@@ -32,6 +34,17 @@ for part in "$@"; do
     graphs)
       timeout "${GRAPHS_TIMEOUT:-90}" python3 tools/cuda_graphs_probe.py --json "$OUT/graphs.json" \
         2>&1 | tee "$OUT/graphs.md" ;;
+    train)
+      for run in "mlp:2:" "mlp:2:--cuda-graphs" "cnn:1:" "cnn:1:--cuda-graphs"; do
+        IFS=: read -r model epochs graphs <<< "$run"
+        log="$OUT/train_${model}${graphs:+_graphs}.log"
+        timeout 120 dl-parity train --dataset mnist --model "$model" --impl torch --device cuda \
+          --dtype float32 --epochs "$epochs" --quiet $graphs > "$log" 2>&1
+        echo "train $model $graphs exit $?"; grep -E "^(time|train acc|test acc|cuda graphs)" "$log"
+      done
+      timeout 150 dl-parity train --dataset mnist --impl both --device cuda --epochs 1 \
+        --cuda-graphs --quiet > "$OUT/train_lockstep_graphs.log" 2>&1
+      echo "lockstep exit $?"; tail -6 "$OUT/train_lockstep_graphs.log" ;;
     suite)
       OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 \
       timeout "${SUITE_TIMEOUT:-200}" python3 -m pytest parity_tests --device cuda \
