@@ -1,7 +1,8 @@
 """Word vectors by skip-gram with negative sampling (course 5, week 2's lectures):
 scratch.word2vec (forward, backward and SGD by hand) against torch_ref.word2vec (two
 nn.Embedding tables, BCEWithLogitsLoss, autograd, torch.optim.SGD), on random draws and on
-Shakespeare's sonnets through the engine (dl_parity.models.word2vec) in lockstep.
+Shakespeare's sonnets through the engine in lockstep (the registered "word2vec" model,
+dl_parity.models.word2vec, with its recipe row's settings).
 
 Tolerances (``_tolerances``), for a batch of m pairs with k negatives and vectors of n:
 - forward: z = theta_t . e_c (n terms), log(1 + e^z) (E), the sum over the m (k + 1)
@@ -14,6 +15,7 @@ Tolerances (``_tolerances``), for a batch of m pairs with k negatives and vector
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -23,8 +25,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dl_parity.engine import StopTraining, run
-from dl_parity.options import cpu_threads
 from dl_parity.models import word2vec as model_w2v
+from dl_parity.models.optim import Optim
+from dl_parity.options import cpu_threads
+from dl_parity.training import course_plan
 from parity_tests._sensitivity import (K_PERTURBATIONS, PERTURBATION_SEED, UNRECORDED,
                                        _distance, close_along, growth, perturb, rounded_up)
 from parity_tests._tolerances import ELEMENTWISE_OPS as E, tolerance
@@ -189,29 +193,52 @@ class Record:
                 {k: np.array(v) for k, v in side.course_parameters().items()})
 
 
+class Sonnets:
+    """The recipe's run of one epoch (`dl-parity train --dataset sonnets --epochs 1`): the
+    plan, its model fitted to the corpus, the corpus and the engine's batch source."""
+
+    def __init__(self):
+        plan = course_plan("sonnets", epochs=1)
+        self.data = plan.load_data()
+        self.plan = dataclasses.replace(plan, model=plan.model.fit_data(self.data))
+        self.model = self.plan.model
+        self.source = self.plan.batches(self.data)
+
+
 @pytest.fixture(scope="module")
 def sonnets():
-    return model_w2v.SkipGramBatches.sonnets(epochs=1)
+    return Sonnets()
 
 
-def lockstep(source, device, torch_learning_rate=None, stop=LOCKSTEP, perturbed=0):
-    model = model_w2v.Word2Vec(source.vocab_size)
-    parameters = model.initial_parameters()
-    sides = [model.side("numpy", parameters)]
+def test_the_recipe_is_the_old_commands_run(sonnets):
+    """The recipe row keeps what `train --dataset sonnets` trained before the protocol:
+    50 dimensions, window 4, 10 negatives, batches of 256, lr 4, 10 epochs, seed 1; the
+    model's vocabulary is the corpus's, in its index order."""
+    plan = course_plan("sonnets")
+    assert plan.model == model_w2v.Word2Vec(emb_dim=50, window=4, negatives=10)
+    assert (plan.batch_size, plan.epochs, plan.seed, plan.optim.learning_rate) == (256, 10, 1,
+                                                                                   4.0)
+    assert sonnets.model.vocabulary[:4] == ("and", "the", "to", "my")
+    assert sonnets.source.m == 8 * 17672 - 2 * (4 + 3 + 2 + 1) and sonnets.source.k == 10
+
+
+def lockstep(sonnets, device, torch_learning_rate=None, stop=LOCKSTEP, perturbed=0):
+    model, plan = sonnets.model, sonnets.plan
+    parameters = model.initial_parameters(plan.seed)
+    sides = [model.side("numpy", parameters, optim=plan.optim)]
     if torch_learning_rate is not False:
-        torch_model = model if torch_learning_rate is None else model_w2v.Word2Vec(
-            source.vocab_size, learning_rate=torch_learning_rate)
-        sides.append(torch_model.side("torch", parameters, device=device))
+        optim = plan.optim if torch_learning_rate is None else Optim(torch_learning_rate)
+        sides.append(model.side("torch", parameters, device=device, optim=optim))
     rng = np.random.default_rng(PERTURBATION_SEED)
     starts = [perturb(parameters, rng) for _ in range(perturbed)]
     for j, start in enumerate(starts):
-        sides.append(model.side("numpy", start))
+        sides.append(model.side("numpy", start, optim=plan.optim))
         sides[-1].name = f"perturbed {j}"
     record = Record(stop)
     # one thread, as `dl-parity train --impl both` runs: with two, torch's index_select
     # took 71 ms a step instead of 1.5 ms on this loaded 2-core machine (measured)
     with cpu_threads(1):
-        history = run(sides, source, [record])
+        history = run(sides, sonnets.source, [record])
     return parameters, starts, history, record
 
 
@@ -229,11 +256,11 @@ def amplification_factors(sonnets):
     return rounded_up(growth(d / d[0]))[1:]
 
 
-def step_count(source):
+def step_count(sonnets):
     """One step's roundings on the sonnets' batches: m = the batch size, a word's occurrences
     at most m (k + 1)."""
-    m, k = source.batch_size, source.k
-    return backward_steps(m, k, model_w2v.EMB_DIM, m * (k + 1))
+    m, k = sonnets.source.batch_size, sonnets.source.k
+    return backward_steps(m, k, sonnets.model.emb_dim, m * (k + 1))
 
 
 @pytest.mark.slow
@@ -266,7 +293,8 @@ def test_lockstep_parity(device, parity, sonnets, amplification_factors):
 
 
 def test_lockstep_catches_a_wrong_learning_rate(sonnets):
-    _, _, _, record = lockstep(sonnets, "cpu", model_w2v.LEARNING_RATE * (1 + 1e-6), stop=50)
+    learning_rate = sonnets.plan.optim.learning_rate * (1 + 1e-6)
+    _, _, _, record = lockstep(sonnets, "cpu", learning_rate, stop=50)
     with pytest.raises(AssertionError):
         UNRECORDED.close("E", record.states["torch"][-1]["E"], record.states["numpy"][-1]["E"],
                          **tolerance(np.float64, 50 * step_count(sonnets)),
@@ -274,11 +302,10 @@ def test_lockstep_catches_a_wrong_learning_rate(sonnets):
 
 
 def test_report_on_a_short_run(sonnets):
-    """The report's pieces work on the trained vectors: neighbours by cosine similarity (best
-    first) and the analogies whose words exist."""
+    """The evaluation's pieces work on the trained vectors: neighbours by cosine similarity
+    (best first) and the analogies whose words exist."""
     _, _, _, record = lockstep(sonnets, "cpu", torch_learning_rate=False, stop=20)
-    word_to_vec_map = W.word_vectors(record.states["numpy"][-1],
-                                     sonnets.vocabulary["index_to_word"])
+    word_to_vec_map = W.word_vectors(record.states["numpy"][-1], sonnets.model.index_to_word)
     near = model_w2v.neighbours(word_to_vec_map, "love", 3)
     assert len(near) == 3 and near[0][1] >= near[1][1] >= near[2][1]
     assert all(w != "love" for w, _ in near)
@@ -323,8 +350,14 @@ def _bad_inputs():
             (lambda: T.SkipGram(4, 2).load_course_parameters({"E": np.zeros((4, 3)),
                                                                "Theta": np.zeros((4, 2))}),
              "E must have shape"),
-        "model: a learning rate of 0":
-            (lambda: model_w2v.Word2Vec(10, learning_rate=0.0), "learning_rate"),
+        "model: vectors of 0 dimensions":
+            (lambda: model_w2v.Word2Vec(emb_dim=0), "emb_dim: expected a positive integer"),
+        "model: a word twice in the vocabulary":
+            (lambda: model_w2v.Word2Vec(vocabulary=("thou", "art", "thou")), "distinct"),
+        "model: a side with Adam":
+            (lambda: model_w2v.Word2Vec(vocabulary=("a", "b")).side(
+                "numpy", {"E": np.zeros((2, 50)), "Theta": np.zeros((2, 50))},
+                optim=Optim(0.1, name="adam")), "constant rate"),
         "source: zero epochs":
             (lambda: model_w2v.SkipGramBatches(np.array([0]), np.array([1]), np.full(2, .5), 1, 1,
                                                0), "epochs"),

@@ -8,7 +8,8 @@ The checkpoint is the course's parameter dict with its model's config
 (:mod:`dl_parity.checkpoint`), so a model trained by either side is evaluated by either:
 scratch uses the dict as is, the torch model loads it. What is printed is the model's
 evaluation (``model.evaluate``): the classifiers' train and test accuracy (and a
-confusion matrix for softmax outputs), the character model's sampled names.
+confusion matrix for softmax outputs), the character model's sampled names, the word
+vectors' nearest words and analogies.
 """
 from __future__ import annotations
 
@@ -24,7 +25,8 @@ def add_parser(subparsers):
         "evaluate", help="evaluate a saved checkpoint, with either implementation",
         description="Load a checkpoint written by `dl-parity train --save` and report the "
                     "model's evaluation: train and test accuracy (and a confusion matrix for "
-                    "MNIST) of a classifier, the names a character model samples.")
+                    "MNIST) of a classifier, the names a character model samples, the "
+                    "nearest words and analogies of word vectors.")
     p.add_argument("--checkpoint", required=True, metavar="PATH", help="the .npz checkpoint")
     p.add_argument("--dataset", choices=datasets(),
                    help="data to evaluate on (default: the checkpoint's)")

@@ -236,6 +236,21 @@ def _summary(args, plan, data, sides, hist, report, wall: float) -> None:
         note = plan.model.lockstep_note(plan, report, hist, sides)
         if note:
             print(note)
+    if plan.model.prints_evaluation:
+        _print_evaluations(sides, evaluations)
+
+
+def _print_evaluations(sides, evaluations) -> None:
+    """The first side's evaluation lines; the other side's too where they differ."""
+    same = all(e.lines == evaluations[0].lines for e in evaluations[1:])
+    others = " and ".join(f"{s.name}'s" for s in sides[1:])
+    print(f"\n{sides[0].name}'s parameters" + (f" (the same lines with {others})"
+                                              if same and others else "") + ":")
+    for side, evaluation in zip(sides, evaluations if not same else evaluations[:1]):
+        if side is not sides[0]:
+            print(f"\n{side.name}'s parameters:")
+        for line in evaluation.lines:
+            print(f"  {line}" if line else "")
 
 
 def make_plots(plot, plan, data, sides, hist) -> list:

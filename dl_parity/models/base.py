@@ -24,7 +24,7 @@ What a model provides (see each method):
 ``source``               the engine's batch source over that data (full batch,
                          mini-batches, the course's name order, ...)
 ``report``               the engine callback that makes its log rows
-``evaluate``             accuracy and confusion matrix, sampled names, ...
+``evaluate``             accuracy and confusion matrix, sampled names, nearest words
 ``parameter_shapes``     what a checkpoint's arrays must be (checked once, on load)
 bench hooks (optional)   ``bench_batch``, ``fast_path``, ``flops``, ``minimum_memory``
 =======================  ===============================================================
@@ -96,6 +96,9 @@ class Model:
     #: whether ``train --cuda-graphs`` can replay its torch step from a CUDA graph (a side
     #: with ``net``, ``optimizer`` and ``criterion`` whose step is :meth:`TorchSide.train_step`)
     cuda_graphs: ClassVar[bool] = False
+    #: whether ``dl-parity train`` prints the evaluation's ``lines`` after its summary (a
+    #: model whose evaluation is words, not numbers in the summary's columns)
+    prints_evaluation: ClassVar[bool] = False
 
     def __post_init__(self):
         check_declared(self)
