@@ -4,7 +4,7 @@ instead of the dinosaur names, beside torch_ref.char_rnn, through the engine.
 
 Nothing new was needed: ``load_dinos(path)`` reads any text, one example a line, and builds
 the vocabulary from it (38 characters here: "\\n", space, 10 punctuation marks, a-z);
-``CharRNN(vocab_size=38)`` and ``CourseNames.course(iterations, path)`` take the course's
+``CharRNN(vocabulary=...)`` (its 38 characters in index order) and ``CourseNames.course(iterations, path)`` take the course's
 order (shuffled once after ``np.random.seed(0)``), weights and seeds.
 
 Tolerance, as test_char_rnn_engine.py's: t + 1 optimize steps' roundings for the longest
@@ -37,6 +37,12 @@ def sonnets():
     return char_rnn.load_dinos(SONNETS_PATH)
 
 
+def _model() -> CharRNN:
+    """The course's model over the sonnets' 38 characters, in the course's index order."""
+    _, _, ix_to_char = char_rnn.load_dinos(SONNETS_PATH)
+    return CharRNN(vocabulary="".join(ix_to_char[i] for i in range(len(ix_to_char))))
+
+
 def test_the_sonnets_as_the_course_reads_them(sonnets):
     examples, char_to_ix, ix_to_char = sonnets
     assert len(examples) == 2469 and examples[0] == "the sonnets"        # lower-cased
@@ -51,7 +57,7 @@ def test_engine_numpy_side_is_the_course_model(sonnets, capsys):
     expected, _ = char_rnn.model(examples, ix_to_char, char_to_ix, 301, vocab_size=38)
     # the smoothed loss starts from -log(1/38) x 7 = 25.463 and takes the first line's loss in
     assert "Iteration: 0, Loss: 25.564959" in capsys.readouterr().out
-    model = CharRNN(vocab_size=38)
+    model = _model()
     side = model.side("numpy", model.initial_parameters())
     run([side], CourseNames.course(301, SONNETS_PATH))
     for key in char_rnn.PARAMETER_KEYS:
@@ -60,7 +66,7 @@ def test_engine_numpy_side_is_the_course_model(sonnets, capsys):
 
 @pytest.fixture(scope="module")
 def amplification_factors():
-    model = CharRNN(vocab_size=38)
+    model = _model()
     parameters = model.initial_parameters()
     rng = np.random.default_rng(PERTURBATION_SEED)
     starts = [perturb(parameters, rng) for _ in range(K_PERTURBATIONS)]
@@ -83,7 +89,7 @@ def test_lockstep_on_the_sonnets(device, parity, sonnets, amplification_factors)
     """500 lines in lockstep: every loss and the parameters every 10 iterations within the
     accumulated tolerance; the measured separation below 1e-12; the same 7 lines sampled."""
     _, char_to_ix, ix_to_char = sonnets
-    model = CharRNN(vocab_size=38)
+    model = _model()
     parameters = model.initial_parameters()
     sides = [model.side("numpy", parameters), model.side("torch", parameters, device=device)]
     record = Record(STRIDE)
