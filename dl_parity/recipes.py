@@ -224,6 +224,15 @@ RECIPES: tuple[Recipe, ...] = (
                        quick=1, quick_examples=150 * 256),
            bench=(Bench("sonnets", 256, "skip-gram word vectors (course 5), 256 pairs x 10 "
                         "negatives, V = 3174, n = 50"),)),
+    # course 5, week 1's "Writing like Shakespeare" with the dinosaur model (the course used a
+    # Keras LSTM there): the same char-RNN and settings, one line of the sonnets an iteration
+    # (2469 lines, 38 characters); --dataset sonnets --model char_rnn
+    Recipe("sonnets", "char_rnn",
+           "course 5, week 1's Shakespeare with the dinosaur model: the course's char-RNN on "
+           "the sonnets' lines, lr 0.01, n_a 50, 22001 iterations, 7 lines sampled every 1000",
+           data="shakespeare/sonnets.txt",
+           settings=Settings(iterations=22001, seed=1, log_every=1000),
+           optim=dict(learning_rate=0.01)),
 )
 
 def datasets() -> tuple[str, ...]:

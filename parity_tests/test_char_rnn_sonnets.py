@@ -111,3 +111,18 @@ def test_lockstep_on_the_sonnets(device, parity, sonnets, amplification_factors)
     assert worst <= 1e-12, worst
     lines = [sample_names(side, char_to_ix, ix_to_char) for side in sides]
     assert lines[0] == lines[1] and len(lines[0]) == 7
+
+
+def test_train_sonnets_with_the_char_rnn_from_the_command_line(capsys):
+    """`dl-parity train --dataset sonnets --model char_rnn` (issue 19 item 7): the recipe
+    row trains the dinosaur model on the sonnets' lines, both sides in lockstep, over the
+    sonnets' 38 characters (not the names' 27)."""
+    from dl_parity.cli import main
+
+    status = main(["train", "--dataset", "sonnets", "--model", "char_rnn", "--iterations", "3",
+                   "--quiet"])
+    out = capsys.readouterr().out
+    assert status == 0
+    assert "38 (one-hot) -> 50 (tanh, recurrent) -> 38" in out
+    assert "numpy and torch in lockstep on sonnets" in out
+    assert "iteration 11400" not in out          # the names' measured note is not the sonnets'
