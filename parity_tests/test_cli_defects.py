@@ -161,3 +161,23 @@ def test_item10_evaluation_shows_progress(capsys, monkeypatch):
     status, out, err = cli(capsys, "train", "--dataset", "planar", "--iterations", "2")
     assert status == 0 and "evaluating numpy" in err
 
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly():
+    """`dl-parity train ... | head -1`: when the pipe closes, the command stops with exit
+    141 (as a Unix filter killed by SIGPIPE) and no BrokenPipeError traceback."""
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    env = dict(os.environ, PYTHONPATH=str(root) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    proc = subprocess.Popen([sys.executable, "-m", "dl_parity.cli", "train", "--dataset",
+                             "planar", "--iterations", "20000", "--log-every", "1", "--quiet"],
+                            cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    first = proc.stdout.readline()
+    proc.stdout.close()
+    err = proc.stderr.read()
+    assert proc.wait(timeout=120) == 141, err
+    assert first.startswith("dl-parity train") and "Traceback" not in err, err

@@ -52,7 +52,8 @@ def add_parser(subparsers):
     p.add_argument("--cuda-graphs", action="store_true",
                    help="with --device cuda: replay torch's training step from a CUDA graph "
                         "(the same kernels without the per-kernel launch cost; models whose "
-                        "torch step is plain SGD on one network: mlp, cnn)")
+                        "torch step is plain SGD on one network: "
+                        + ", ".join(_graph_models()) + ")")
     p.add_argument("--save", metavar="PATH",
                    help="write a checkpoint (.npz) at every log line and at the end (the NumPy "
                         "side's parameters when both run)")
