@@ -64,9 +64,11 @@ def test_sonnets_saves_and_evaluates_with_either_implementation(capsys, tmp_path
 
 @pytest.mark.parametrize("argv, message", [
     (["--layers", "3,2"], "--layers: the word2vec model has no such option"),
-    (["--iterations", "5"], "--iterations: the word2vec model has no such option"),
+    (["--model", "word2vec", "--iterations", "5"],
+         "--iterations: the word2vec model has no such option"),
     (["--lr-drop-epoch", "3"], "--lr-drop-epoch: the word2vec model has no such option"),
-    (["--names", "3"], "--names: the word2vec model has no such option"),
+    (["--model", "word2vec", "--names", "3"],
+         "--names: the word2vec model has no such option"),
     (["--model", "cnn"], "--model cnn: not available with --dataset sonnets"),
     (["--optimizer", "adam"], "--optimizer: the word2vec model has no such option"),
     (["--epochs", "0"], "--epochs: expected a positive integer"),

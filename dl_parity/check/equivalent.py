@@ -52,4 +52,9 @@ EQUIVALENT: dict[str, str] = {
     "scratch.gradient_checking:dictionary_to_vector: `1` -> `2` #4":
         "count only tells the first key from the others (count == 0); counting by 2 instead of "
         "1 keeps every later count nonzero",
+    "scratch.fast_attention:EncoderLayer._shards: `k == 1` -> `(k != 1)` #1":
+        "it only chooses which BLAS thread session a shard's products run in (the layer's own "
+        "or a one-thread one): the same products on the same data, so only the speed changes, "
+        "and a tolerance-based test cannot tell (measured: it survived in CI run 2; run 1, on "
+        "the same code, counted it caught, so its fate depended on the machine's load)",
 }
