@@ -38,6 +38,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import typing
+from pathlib import Path
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -405,3 +406,16 @@ def optim_or_default(optim, learning_rate: float = 1.0):
 
     return Optim(learning_rate)
 
+
+def data_file(shipped_root, spec, data_dir, what: str) -> Path:
+    """A text file a model reads: ``shipped_root/spec`` (shipped with the project), or with
+    ``--data-dir DIR`` DIR/<its name> or DIR/<spec>; ``what`` names it in the error."""
+    from dl_parity.errors import UsageError
+
+    if data_dir is None:
+        return Path(shipped_root) / spec
+    for candidate in (Path(data_dir) / Path(spec).name, Path(data_dir) / spec):
+        if candidate.is_file():
+            return candidate
+    raise UsageError(f"--data-dir {data_dir}: no {Path(spec).name} there (nor {spec}); leave "
+                     f"--data-dir out to use the shipped {what}")

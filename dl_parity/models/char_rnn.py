@@ -39,7 +39,8 @@ from dl_parity.errors import UsageError
 from scratch import char_rnn as course
 
 from ..flags import option
-from .base import Evaluation, Model, NumpySide, TorchSide, optim_or_default, register
+from .base import (Evaluation, Model, NumpySide, TorchSide, data_file, optim_or_default,
+                   register)
 
 #: the course's settings of ``model(...)``: lr 0.01, n_a 50, 7 names every 1000 iterations
 COURSE_LEARNING_RATE = 0.01
@@ -224,14 +225,7 @@ class Names:
 
 
 def _names_path(spec, data_dir) -> Path:
-    shipped = Path(course.__file__).resolve().parent / "data" / spec
-    if data_dir is None:
-        return shipped
-    for candidate in (Path(data_dir) / Path(spec).name, Path(data_dir) / spec):
-        if candidate.is_file():
-            return candidate
-    raise UsageError(f"--data-dir {data_dir}: no {Path(spec).name} there (nor {spec}); leave "
-                     f"--data-dir out to use the shipped names")
+    return data_file(Path(course.__file__).resolve().parent / "data", spec, data_dir, "names")
 
 
 def _unwrap(batch) -> list:

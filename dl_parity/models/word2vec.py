@@ -33,7 +33,8 @@ from scratch import word2vec as course
 from scratch import word_vectors
 
 from ..flags import option
-from .base import Evaluation, Model, NumpySide, TorchSide, optim_or_default, register
+from .base import (Evaluation, Model, NumpySide, TorchSide, data_file, optim_or_default,
+                   register)
 
 #: the model's defaults (the recipe's row, dl_parity.recipes, gives the schedule: batches
 #: of 256 pairs, 10 epochs, seed 1; all chosen by measurement, said there)
@@ -220,14 +221,7 @@ class Corpus:
 
 
 def _corpus_path(spec, data_dir) -> Path:
-    shipped = Path(course.__file__).resolve().parent / "data" / spec
-    if data_dir is None:
-        return shipped
-    for candidate in (Path(data_dir) / Path(spec).name, Path(data_dir) / spec):
-        if candidate.is_file():
-            return candidate
-    raise UsageError(f"--data-dir {data_dir}: no {Path(spec).name} there (nor {spec}); leave "
-                     f"--data-dir out to use the shipped sonnets")
+    return data_file(Path(course.__file__).resolve().parent / "data", spec, data_dir, "sonnets")
 
 
 class NumpyWord2Vec(NumpySide):
