@@ -191,7 +191,9 @@ RECIPES: tuple[Recipe, ...] = (
                        formula="c4.cnn",
                        steps=1, quick=1, examples=4096, quick_examples=256),
            bench=(Bench("mnist-cnn-64", 64, "MNIST CNN (course 4), batch 64",
-                        learning_rate=0.1),)),
+                        learning_rate=0.1),
+                  Bench("mnist-cnn-256", 256, "MNIST CNN (course 4), batch 256",
+                        learning_rate=0.1))),
     # ---------------------------------------------------------------- course 5
     # the notebook's call: model(data_x, ix_to_char, char_to_ix, 22001, verbose=True)
     Recipe("dinos", "char_rnn",
