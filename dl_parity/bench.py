@@ -544,6 +544,11 @@ def _calibrate(fn, sync, target_s):
     return max(1, int(n * target_s / max(t, 1e-9)))
 
 
+#: a pause before each timed run: the other library's idle threads spin for a while after
+#: its run (OpenMP's and OpenBLAS's wait policies), and were charged to whoever ran next
+SETTLE_S = 0.05
+
+
 def time_interleaved(steps: dict, repeats: int, target_s: float, syncs: dict | None = None):
     """{name: step closure} -> {name: [seconds per step of each run]}, runs interleaved."""
     syncs = syncs or {}
@@ -556,6 +561,7 @@ def time_interleaved(steps: dict, repeats: int, target_s: float, syncs: dict | N
         for k in order:
             f, n, sync = steps[k], counts[k], syncs.get(k, noop)
             sync()
+            time.sleep(SETTLE_S)
             t0 = time.perf_counter()
             for _ in range(n):
                 f()

@@ -284,17 +284,20 @@ def test_fast_bad_input():
         net.cost(np.zeros((10, 3)))
 
 
+@pytest.mark.parametrize("workers", ["threads", "processes"])
 @pytest.mark.parametrize("dtype", list(DTYPES))
-def test_cnn_in_shards_trains_like_one_thread(parity, dtype):
-    """The batch split in three shards run by three threads (each with its own buffers and
-    one BLAS thread; the minimum shard lowered to 2 examples for the test), their gradient
-    sums added, against the whole batch on one thread: the same cost at every one of five
-    SGD steps and the same gradients and parameters after, on MNIST-like data with ties."""
+def test_cnn_in_shards_trains_like_one_thread(parity, dtype, workers):
+    """The batch split in three shards (shards 1 and 2 run by two threads, or by two worker
+    processes; each shard with its own buffers and one BLAS thread; the minimum shard
+    lowered to 2 examples for the test), their gradient sums added, against the whole batch
+    on one thread: the same cost at every one of five SGD steps and the same gradients and
+    parameters after, on MNIST-like data with ties."""
     from scratch._blas import ThreadPolicy
     config, m, steps = MNIST, 7, 5
     parameters, X, Y, _ = cnn_problem(config, dtype, m, background=True)
     nets = {k: CNN(parameters, config["image_shape"],
-                   thread_policy=ThreadPolicy(max_threads=k, min_shard=2)) for k in (1, 3)}
+                   thread_policy=ThreadPolicy(max_threads=k, min_shard=2, shard_workers=workers))
+            for k in (1, 3)}
     costs = {k: [net.step(X, Y, 0.1) for _ in range(steps)] for k, net in nets.items()}
     assert [len(net._s) for net in nets.values()] == [1, 3]
     t = tolerance(dtype, steps * cnn_steps(config, m))
@@ -306,3 +309,31 @@ def test_cnn_in_shards_trains_like_one_thread(parity, dtype):
     for key, value in nets[1].course_parameters().items():
         parity.close(f"{key} after {steps} steps (3 shards vs 1)",
                      nets[3].course_parameters()[key], value, **t, formula="c4.cnn")
+
+
+@pytest.mark.parametrize("dtype", list(DTYPES))
+def test_cnn_shards_in_processes_equal_threads_bit_for_bit(dtype):
+    """Shards in worker processes compute what the same shards in threads compute, to the
+    last bit: the same products on one BLAS thread, the shards' sums added in the same
+    order; the worker sees every update of the caller's parameters (5 SGD steps, then a
+    partial batch of another size, then parameters changed by hand)."""
+    from scratch._blas import ThreadPolicy
+    config, m = MNIST, 8
+    parameters, X, Y, _ = cnn_problem(config, dtype, m, background=True)
+    nets = {w: CNN(parameters, config["image_shape"],
+                   thread_policy=ThreadPolicy(max_threads=2, min_shard=2, shard_workers=w))
+            for w in ("threads", "processes")}
+    for net in nets.values():
+        for _ in range(5):
+            net.step(X, Y, 0.1)
+        net.step(X[:, :5], Y[:, :5], 0.1)                # shards of 2 and 3
+        net.parameters["W2"] *= 0.5
+        net.forward(X)
+        net.backward(Y)
+    assert len(nets["processes"]._workers) == 1 and nets["threads"]._workers == []
+    a, b = (nets[w].gradients() for w in ("threads", "processes"))
+    for key in a:
+        np.testing.assert_array_equal(b[key], a[key], err_msg=key)
+    for key, value in nets["threads"].course_parameters().items():
+        np.testing.assert_array_equal(nets["processes"].course_parameters()[key], value,
+                                      err_msg=key)

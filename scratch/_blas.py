@@ -135,9 +135,14 @@ class ThreadPolicy:
             ``(shape, threads)``, shape = (M, K, N) of an (M, K) @ (K, N) product.
         min_shard: the fewest examples a thread gets when a model splits its batch across
             threads (:meth:`shards`; default :data:`MIN_SHARD`).
+        shard_workers: who runs shards 1 .. k-1 of a split batch: "processes" (one worker
+            process each, :class:`scratch._shards.ShardProcess`) or "threads"; default
+            :func:`scratch._shards.shard_workers` (``DL_PARITY_SHARDS``, else "processes"
+            on POSIX). Models without a process path use threads either way.
     """
 
-    def __init__(self, grain=None, max_threads=None, backend=None, trace=None, min_shard=None):
+    def __init__(self, grain=None, max_threads=None, backend=None, trace=None, min_shard=None,
+                 shard_workers=None):
         if grain is None:
             env = os.environ.get(GRAIN_ENV)
             grain = DEFAULT_GRAIN if env in (None, "") else _positive_int(GRAIN_ENV, env)
@@ -147,10 +152,13 @@ class ThreadPolicy:
         self._backend = backend
         self.trace = trace
         self.min_shard = MIN_SHARD if min_shard is None else _positive_int("min_shard", min_shard)
+        from ._shards import shard_workers as _workers
+        self.shard_workers = _workers(shard_workers)
         self._memos = {}
 
     def __repr__(self):
-        return f"ThreadPolicy(grain={self.grain}, max_threads={self.max_threads})"
+        return (f"ThreadPolicy(grain={self.grain}, max_threads={self.max_threads}, "
+                f"shard_workers={self.shard_workers!r})")
 
     @property
     def backend(self):
@@ -297,6 +305,27 @@ def shard_bounds(m, threads, min_examples=MIN_SHARD):
 _POOL = {}
 
 
+class one_blas_thread:
+    """``with one_blas_thread():`` the BLAS pool limited to one thread, the caller's limit
+    put back at the end (what :func:`run_parallel` does around its tasks; a process-shard
+    step does it around its own shard, so that its products do not take the core a worker
+    process is running on)."""
+
+    def __enter__(self):
+        self.backend = default_backend()
+        self.entry = self.backend.get()
+        if self.entry not in (None, 1):
+            self.backend.acquire()
+            self.backend.set(1)
+        return self
+
+    def __exit__(self, *exc):
+        if self.entry not in (None, 1):
+            self.backend.set(self.entry)
+            self.backend.release()
+        return False
+
+
 def run_parallel(tasks):
     """Run the callables ``tasks`` at once, the first in the calling thread and the others
     on a pool of worker threads kept for the process; returns their results in order (the
@@ -312,12 +341,7 @@ def run_parallel(tasks):
     pool = _POOL.get(workers)
     if pool is None:
         pool = _POOL[workers] = ThreadPoolExecutor(workers, thread_name_prefix="scratch-shard")
-    backend = default_backend()
-    entry = backend.get()
-    if entry not in (None, 1):
-        backend.acquire()
-        backend.set(1)
-    try:
+    with one_blas_thread():
         futures = [pool.submit(task) for task in tasks[1:]]
         results, error = [], None
         try:
@@ -332,7 +356,3 @@ def run_parallel(tasks):
         if error is not None:
             raise error
         return results
-    finally:
-        if entry not in (None, 1):
-            backend.set(entry)
-            backend.release()

@@ -21,7 +21,7 @@ The single layers, in the course's layout A (m, n_H, n_W, n_C) (``conv_forward_f
 The CNN (:class:`CNN`) computes the same formulas in another layout and order, chosen by
 profiling its step (see the class docstring): activations (n_C, n_H, n_W, m), im2col in
 blocks that stay in the cache, ReLU after the pool, dA_prev as a convolution, and the
-batch split across threads in shards.
+batch split in shards run side by side (worker processes, or threads).
 
 Rows of ``cols`` and of W_col are in (p, q, c) order, the order of W (f, f, n_C_prev, n_C)
 in memory, so W_col is a free reshape. The dtype is kept: float32 in, float32 out.
@@ -43,7 +43,8 @@ from ._validate_conv import (
     check_pool,
     check_pool_backward,
 )
-from ._blas import ThreadPolicy, run_parallel, shard_bounds
+from ._blas import ThreadPolicy, one_blas_thread, run_parallel, shard_bounds
+from ._shards import ShardProcess, gather
 from .cost import LOG_CLAMP
 
 TIES = ("all", "first")
@@ -556,8 +557,11 @@ class CNN:
     permuted once per step to the (c, h, w) order of the flattened (n_C, n_H, n_W, m) P2.
     Every buffer of a step is allocated once per batch size (:class:`_Step`). With k threads
     allowed (the BLAS limit in effect, or ``thread_policy``), the batch is split in k shards
-    (:meth:`scratch._blas.ThreadPolicy.shards`) that run the whole step at once, each in its
-    own thread with its own buffers and one BLAS thread; their gradient sums are added.
+    (:meth:`scratch._blas.ThreadPolicy.shards`) that run the whole step at once, each with its
+    own buffers and one BLAS thread; their gradient sums are added. Shard 0 runs in the
+    calling thread, shards 1 .. k-1 in worker processes (:mod:`scratch._shards`: in threads,
+    the GIL's hand-overs between some 500 NumPy calls a step cost more than the second core
+    gave) or, with ``shard_workers="threads"``, in threads; both give the same numbers.
 
     Where the time went, profiled at batch 64 in float32 on one thread (2-core Xeon, OpenBLAS
     0.3.31), before: im2col copies 20 %, col2im 23 %, max-pool backward 16 %, the GEMMs 22 %;
@@ -619,6 +623,8 @@ class CNN:
         self.n_y = n_y
         self.max_pool_ties = max_pool_ties
         self._blas = (thread_policy if thread_policy is not None else ThreadPolicy()).session()
+        self._processes = self._blas.policy.shard_workers == "processes"
+        self._workers = []
         self._steps = {}
         self._s = self._A3 = None
         self.grads = {}
@@ -656,17 +662,30 @@ class CNN:
         if shards is None:
             if len(self._steps) >= 2:
                 self._steps.pop(next(iter(self._steps)))
-            shards = self._steps[key] = [(i0, i1, _Step(self, i1 - i0)) for i0, i1 in bounds]
+            # shards 1 .. k-1 in worker processes: only shard 0's buffers are here
+            here = bounds[:1] if len(bounds) > 1 and self._processes else bounds
+            shards = self._steps[key] = ([(i0, i1, _Step(self, i1 - i0)) for i0, i1 in here]
+                                         + [(i0, i1, None) for i0, i1 in bounds[len(here):]])
             if len(shards) > 1:                          # each thread its own single-thread session
-                for _, _, st in shards:
+                for _, _, st in shards[:len(here)]:
                     st.blas = ThreadPolicy(max_threads=1).session()
         return shards
 
-    def _prepare(self, X):
-        """The input as (n_C, n_H, n_W, m), this step's shards, the shared A3 (n_y, m) and
+    def _worker_processes(self, shards):
+        """The worker processes of shards 1 .. k-1 (started on first use, kept for the next
+        steps), or [] when the shards run in threads or there is one shard."""
+        if len(shards) == 1 or not self._processes:
+            return []
+        while len(self._workers) < len(shards) - 1:
+            state = dict(parameters=self.parameters, image_shape=self.image_shape, pad=self.pad,
+                         pool=self.pool, dtype=self.dtype.name, max_pool_ties=self.max_pool_ties)
+            self._workers.append(ShardProcess("scratch.fast_conv:_replica", state))
+        return self._workers[:len(shards) - 1]
+
+    def _prepare(self, A0):
+        """This step's shards for the input A0 (n_C, n_H, n_W, m), the shared A3 (n_y, m) and
         the weights in the layouts the step uses (W with b, W3 in P2's (c, h, w) order)."""
         p = self.parameters
-        A0 = self._input(X)
         m = A0.shape[3]
         shards = self._shards(m)
         if self._A3 is None or self._A3.shape[1] != m:
@@ -677,15 +696,48 @@ class CNN:
         H, W, C = self.feature_shape
         self._W3 = p["W3"].reshape(-1, H, W, C).transpose(0, 3, 1, 2).reshape(self.n_y, -1)
         self._s = shards
-        return A0, shards
+        return shards
 
     def forward(self, X):
         """A3 = softmax(Z3), (n_y, m): the model's buffer, overwritten by the next call (copy
         it to keep it); what backward needs stays in the model."""
-        A0, shards = self._prepare(X)
-        run_parallel([lambda i0=i0, i1=i1, st=st: self._forward(st, A0[..., i0:i1], i0, i1)
-                      for i0, i1, st in shards])
+        A0 = self._input(X)
+        shards = self._prepare(A0)
+        workers = self._worker_processes(shards)
+        if not workers:
+            run_parallel([lambda i0=i0, i1=i1, st=st: self._forward(st, A0[..., i0:i1], i0, i1)
+                          for i0, i1, st in shards])
+            return self._A3
+        flat = np.concatenate([v.ravel() for v in self.parameters.values()])   # one array
+        for (i0, i1, _), w in zip(shards[1:], workers):                       # pickles fastest
+            w.start("_worker_forward", flat, np.ascontiguousarray(A0[..., i0:i1]))
+        i0, i1, st = shards[0]
+        with gather(workers) as results, one_blas_thread():
+            self._forward(st, A0[..., i0:i1], i0, i1)
+        for (i0, i1, _), A3 in zip(shards[1:], results):
+            self._A3[:, i0:i1] = A3
         return self._A3
+
+    # ------------------------------------------------------------------ a worker process's
+    def _worker_forward(self, flat, A0):
+        """In a shard's worker process: the forward pass of its examples A0 (n_C, n_H, n_W,
+        m_shard) with the caller's current parameters (``flat``: W1, b1, ..., b3 raveled and
+        joined); returns its columns of A3."""
+        i = 0
+        for value in self.parameters.values():
+            value.reshape(-1)[...] = flat[i:i + value.size]
+            i += value.size
+        (_, _, st), = self._prepare(A0)
+        self._forward(st, A0, 0, A0.shape[3])
+        return self._A3
+
+    def _worker_backward(self, Y, m):
+        """In a shard's worker process: the backward pass of its examples (Y its columns, m
+        the whole batch's); returns its sums [dW1; db1], [dW2; db2], dW3, db3."""
+        self._check_Y(Y)
+        (_, _, st), = self._s
+        self._backward(st, Y, 0, Y.shape[1], m)
+        return np.concatenate([st.dW1.ravel(), st.dW2.ravel(), st.dW3.ravel(), st.db3.ravel()])
 
     def _forward(self, s, A0, i0, i1):
         """The forward pass of one shard (examples i0..i1 - 1) into its buffers and A3[:, i0:i1]."""
@@ -737,13 +789,26 @@ class CNN:
         """
         self._check_Y(Y)
         shards, m = self._s, self._A3.shape[1]
-        run_parallel([lambda i0=i0, i1=i1, st=st: self._backward(st, Y[:, i0:i1], i0, i1, m)
-                      for i0, i1, st in shards])
-        p, g = self.parameters, self.grads
+        names = ("dW1", "dW2", "dW3", "db3")
+        workers = self._worker_processes(shards)
         first = shards[0][2]
-        for _, _, st in shards[1:]:                      # add up the shards' sums
-            for name in ("dW1", "dW2", "dW3", "db3"):
-                getattr(first, name)[...] += getattr(st, name)
+        if workers:
+            for (i0, i1, _), w in zip(shards[1:], workers):
+                w.start("_worker_backward", np.ascontiguousarray(Y[:, i0:i1]), m)
+            i0, i1, _ = shards[0]
+            with gather(workers) as results, one_blas_thread():
+                self._backward(first, Y[:, i0:i1], i0, i1, m)
+            cuts = np.cumsum([getattr(first, name).size for name in names])[:-1]
+            sums = [np.split(flat, cuts) for flat in results]
+        else:
+            run_parallel([lambda i0=i0, i1=i1, st=st: self._backward(st, Y[:, i0:i1], i0, i1, m)
+                          for i0, i1, st in shards])
+            sums = [[getattr(st, name) for name in names] for _, _, st in shards[1:]]
+        for shard in sums:                               # add up the shards' sums
+            for name, value in zip(names, shard):
+                total = getattr(first, name)
+                total += value.reshape(total.shape)
+        p, g = self.parameters, self.grads
         H, W, C = self.feature_shape
         g["dW3"] = first.dW3.reshape(-1, C, H, W).transpose(0, 2, 3, 1).reshape(self.n_y, -1)
         g["db3"] = first.db3.copy()
@@ -821,3 +886,9 @@ class CNN:
         activations = (n_H * n_W * n_C + h1 * w1 * c1 + hp1 * wp1 * c1 + h2 * w2 * c2
                        + int(np.prod(self.feature_shape)) + n_y)
         return self.dtype.itemsize * (2 * params + m * activations + m * n_y)
+
+
+def _replica(state):
+    """The CNN a shard's worker process runs (:class:`scratch._shards.ShardProcess`): the
+    caller's model, its shard on one thread."""
+    return CNN(thread_policy=ThreadPolicy(max_threads=1, shard_workers="threads"), **state)

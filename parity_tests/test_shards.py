@@ -1,0 +1,89 @@
+"""The worker processes that run a batch's shards (``scratch._shards``): a worker's error
+reaches the caller with its traceback, a worker ends with its owner, and the choice of
+threads or processes is checked where it is made."""
+from __future__ import annotations
+
+import gc
+import time
+
+import numpy as np
+import pytest
+
+from scratch._blas import ThreadPolicy
+from scratch._shards import MODE_ENV, ShardError, ShardProcess, gather, shard_workers
+from scratch.fast_conv import CNN, initialize_parameters_cnn
+
+
+def _gone(proc, timeout=5.0):
+    end = time.monotonic() + timeout
+    while proc.poll() is None and time.monotonic() < end:
+        time.sleep(0.01)
+    return proc.poll() is not None
+
+
+def test_a_worker_answers_calls_and_reports_its_errors():
+    worker = ShardProcess("collections:Counter", "abca")
+    worker.start("most_common", 1)
+    assert worker.result() == [("a", 2)]
+    worker.start("no_such_method")
+    with pytest.raises(ShardError, match=r"(?s)failed:.*AttributeError.*no_such_method"):
+        worker.result()
+    worker.start("total")                               # still serving after an error
+    assert worker.result() == 4
+    with pytest.raises(ShardError, match="still busy"):
+        worker.start("total")
+        worker.start("total")
+    worker.result()
+    worker.close()
+    assert _gone(worker._proc)
+
+
+def test_gather_collects_every_answer_before_raising():
+    workers = [ShardProcess("collections:Counter", "ab") for _ in range(2)]
+    workers[0].start("no_such_method")
+    workers[1].start("total")
+    with pytest.raises(ShardError, match="no_such_method"):
+        with gather(workers):
+            pass
+    for w in workers:                                   # nothing left unread: both serve again
+        w.start("total")
+    with gather(workers) as results:
+        pass
+    assert results == [2, 2]
+
+
+def test_a_dead_worker_is_a_clear_error():
+    worker = ShardProcess("collections:Counter", "")
+    worker._proc.kill()
+    worker._proc.wait()
+    with pytest.raises(ShardError, match=r"stopped answering \(exit code -9\)"):
+        worker.start("total")
+        worker.result()
+
+
+def test_the_cnn_s_worker_ends_with_the_model():
+    rng = np.random.default_rng(0)
+    X = rng.random((784, 32))
+    Y = np.eye(10)[:, rng.integers(0, 10, 32)]
+    net = CNN(initialize_parameters_cnn(),
+              thread_policy=ThreadPolicy(max_threads=2, shard_workers="processes"))
+    net.step(X, Y, 0.1)
+    (worker,) = net._workers
+    proc = worker._proc
+    assert proc.poll() is None
+    del net, worker
+    gc.collect()
+    assert _gone(proc)
+
+
+def test_the_shard_workers_choice_is_checked(monkeypatch):
+    assert shard_workers("threads") == "threads"
+    with pytest.raises(ValueError, match=r"shard_workers: expected one of processes, threads, "
+                                         r"got 'fork'"):
+        ThreadPolicy(shard_workers="fork")
+    monkeypatch.setenv(MODE_ENV, "thread")
+    with pytest.raises(ValueError, match=rf"{MODE_ENV}: expected one of processes, threads, "
+                                         r"got 'thread'"):
+        ThreadPolicy()
+    monkeypatch.setenv(MODE_ENV, "threads")
+    assert ThreadPolicy().shard_workers == "threads"
