@@ -165,7 +165,8 @@ ENTRIES: tuple[Formula, ...] = (
              "activations as (n_C, n_H, n_W, m) (the course's columns, examples last), so its "
              "P2 flattens in (c, h, w) order too and it permutes W3's columns the same way each "
              "step; each conv is im2col + GEMM in cache-sized blocks, ReLU runs after the max "
-             "pool (the same numbers, 4x fewer), and a batch is split across threads in shards. "
+             "pool (the same numbers, 4x fewer), and a batch is split in shards run side by "
+             "side (worker processes). "
              "PyTorch's loss is nn.CrossEntropyLoss on the logits Z3 with class indices (a "
              "log-sum-exp); NumPy takes log of the softmax, clamped at −100. Max-pool ties "
              "use PyTorch's rule here (see c4.pool_backward_max).",
