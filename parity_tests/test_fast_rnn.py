@@ -151,20 +151,22 @@ def test_fast_recurrent_matches_torch(device, parity, cell, dtype, data):
                      formula=formula)
 
 
-@pytest.mark.parametrize("shards", [1, 3])
+@pytest.mark.parametrize("shards, workers", [(1, "threads"), (3, "threads"), (3, "processes")])
 @pytest.mark.parametrize("cell", ["rnn", "lstm"])
-def test_fast_recurrent_trains_like_course_form(parity, cell, shards):
+def test_fast_recurrent_trains_like_course_form(parity, cell, shards, workers):
     """Five SGD steps (learning rate 0.5) of the fast path and of the course form in
     lockstep from the same dict: the same cost at every step and the same parameters after;
-    the fast path's batch whole, or in three shards run by three threads (the minimum
-    shard lowered to 2 examples for the test) whose gradient sums are added."""
+    the fast path's batch whole, or in three shards (the minimum shard lowered to 2
+    examples for the test; shards 1 and 2 run by threads or by worker processes) whose
+    gradient sums are added."""
     rng = np.random.default_rng(3)
     n_x, n_a, n_y, m, T_x, steps, alpha = 4, 6, 5, 7, 5, 5, 0.5
     parameters = random_parameters(rng, cell, n_x, n_a, n_y)
     x = rng.standard_normal((n_x, m, T_x))
     Y = np.eye(n_y)[:, rng.integers(0, n_y, size=(m, T_x))]
     a0 = np.zeros((n_a, m))
-    net = FAST[cell](parameters, thread_policy=ThreadPolicy(max_threads=shards, min_shard=2))
+    net = FAST[cell](parameters, thread_policy=ThreadPolicy(max_threads=shards, min_shard=2,
+                                                            shard_workers=workers))
     course = {k: v.copy() for k, v in parameters.items()}
     costs, costs_fast = [], []
     for _ in range(steps):
@@ -172,7 +174,12 @@ def test_fast_recurrent_trains_like_course_form(parity, cell, shards):
         course = {k: v - alpha * grads["d" + k] for k, v in course.items()}
         costs.append(cost)
         costs_fast.append(net.step(x, Y, alpha))
-    assert len(net._shards) == shards
+    if workers == "processes":
+        assert len(net._workers) == shards - 1 and net._shards is None
+        with pytest.raises(ValueError, match="no forward pass kept"):
+            net.hidden_states()
+    else:
+        assert len(net._shards) == shards
     assert costs[-1] < costs[0]
     t = tolerance(np.float64, steps * steps_through_time(n_x, n_a, n_y, m, T_x, cell))
     formula = {"rnn": "c5.fast_rnn", "lstm": "c5.fast_lstm"}[cell]
@@ -284,3 +291,29 @@ def test_char_rnn_bad_input():
         net.optimize([None, 3], [3], np.zeros((5, 1)))
     with pytest.raises(ValueError, match="learning_rate"):
         net.optimize([None, 3], [3, 0], np.zeros((5, 1)), learning_rate="fast")
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm"])
+def test_fast_recurrent_step_in_processes_equals_threads_bit_for_bit(cell):
+    """step() with shards 1 .. k-1 in worker processes computes what the same shards in
+    threads compute, to the last bit (the same products on one BLAS thread, the shards'
+    sums added in the same order), with a0 given, clipping on, and the worker following the
+    caller's updates over four steps and a batch of another size."""
+    rng = np.random.default_rng(5)
+    n_x, n_a, n_y, m, T_x = 4, 6, 5, 9, 4
+    parameters = random_parameters(rng, cell, n_x, n_a, n_y)
+    x = rng.standard_normal((n_x, m, T_x))
+    Y = np.eye(n_y)[:, rng.integers(0, n_y, size=(m, T_x))]
+    a0 = rng.standard_normal((n_a, m))
+    costs, nets = {}, {}
+    for workers in ("threads", "processes"):
+        net = nets[workers] = FAST[cell](
+            parameters, clip=0.5,
+            thread_policy=ThreadPolicy(max_threads=3, min_shard=2, shard_workers=workers))
+        costs[workers] = [net.step(x, Y, 0.3, a0) for _ in range(4)]
+        costs[workers].append(net.step(x[:, :5], Y[:, :5], 0.3, a0[:, :5]))
+    assert len(nets["processes"]._workers) == 2
+    assert costs["processes"] == costs["threads"]
+    for key, value in nets["threads"].course_parameters().items():
+        np.testing.assert_array_equal(nets["processes"].course_parameters()[key], value,
+                                      err_msg=key)

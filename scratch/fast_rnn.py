@@ -38,7 +38,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._blas import ThreadPolicy, run_parallel, shard_bounds
+from ._blas import ThreadPolicy, one_blas_thread, run_parallel, shard_bounds
+from ._shards import ShardProcess, gather
 from ._validate_char_rnn import _check_hidden, _check_number, _check_sequences
 from ._validate_char_rnn import _check_parameters as _check_char_parameters
 from ._validate_rnn import _check_parameters as _check_rnn_parameters
@@ -100,9 +101,11 @@ class _Sequence:
     gradient, the update.
 
     With k threads allowed (:func:`scratch._blas.shard_bounds`) the m sequences are split
-    into k shards that run the whole step at once, each in its own thread with its own
-    buffers; their gradient sums are added at the end (the sequences of a batch are
-    independent until then). One shard is the plain, single-threaded step."""
+    into k shards that run the whole step at once, each with its own buffers; their
+    gradient sums are added at the end (the sequences of a batch are independent until
+    then). One shard is the plain, single-threaded step. :meth:`step` runs shards 1 .. k-1
+    in worker processes (:mod:`scratch._shards`; ``shard_workers="threads"`` in the thread
+    policy: in threads, as :meth:`forward` and :meth:`backward` always do)."""
 
     gates = 1
 
@@ -116,26 +119,48 @@ class _Sequence:
         self.dW = np.empty_like(W)
         self.dWy_b = np.empty_like(Wy_b)
         self._blas = _policy(thread_policy)
+        self._processes = self._blas.policy.shard_workers == "processes"
+        self._workers = []
         self._shards = None
         self._all = {}
 
-    def _buffers(self, m, T_x, shards=1):
+    def _buffers(self, m, T_x, shards=1, here=None):
         """[(i0, i1, buffers)] of (m, T_x) cut into ``shards``, kept for the 64 shapes seen
-        last (the dinosaur names differ in length)."""
-        key = (m, T_x, shards)
+        last (the dinosaur names differ in length); with ``here`` = 1, only shard 0 has
+        buffers (the others run in worker processes): [(i0, i1, buffers), (i1, i2, None), ...]."""
+        key = (m, T_x, shards, here)
         out = self._all.pop(key, None)
         if out is None:
             if len(self._all) >= 64:
                 self._all.pop(next(iter(self._all)))
             bounds = shard_bounds(m, shards, 1)
+            n = len(bounds) if here is None else here
             out = [(i0, i1, _Buffers(self.n_x, self.n_a, self.n_y, self.gates, i1 - i0, T_x,
-                                     self.dtype)) for i0, i1 in bounds]
+                                     self.dtype)) for i0, i1 in bounds[:n]]
             for _, _, b in out:
                 b.dW, b.dWy_b = np.empty_like(self.W), np.empty_like(self.Wy_b)
-                b.blas = self._blas if len(out) == 1 else _policy(ThreadPolicy(max_threads=1))
+                b.blas = self._blas if len(bounds) == 1 else _policy(ThreadPolicy(max_threads=1))
+            out += [(i0, i1, None) for i0, i1 in bounds[n:]]
         self._all[key] = out                         # most recent last
         self._shards = out
         return out
+
+    def _worker_processes(self, k):
+        """The worker processes of shards 1 .. k-1 (started on first use, kept), or []."""
+        if k == 1 or not self._processes:
+            return []
+        while len(self._workers) < k - 1:
+            state = (type(self).__name__, self.course_parameters(), self.dtype.name, self.loss,
+                     self.clip)
+            self._workers.append(ShardProcess("scratch.fast_rnn:_replica", state))
+        return self._workers[:k - 1]
+
+    def _kept(self):
+        """The shards of the last forward pass, with their buffers."""
+        if self._shards is None:
+            raise ValueError("no forward pass kept: call forward(x) first (step() keeps none "
+                             "when its shards run in worker processes)")
+        return self._shards
 
     def _check_x(self, x):
         if not isinstance(x, np.ndarray) or x.dtype != self.dtype or x.ndim != 3 \
@@ -227,13 +252,14 @@ class _Sequence:
         np.copyto(b.H_cols, b.H[:b.T_x].transpose(1, 0, 2))
         blas.matmul(b.dZ_cols.reshape(rows, -1), b.H_cols.reshape(K, -1).T, out=b.dW)
 
-    def _gather_gradients(self, shards):
-        """dW and [dWya | dby]: the shards' sums added; clipped when asked."""
+    def _gather_gradients(self, shards, sums=()):
+        """dW and [dWya | dby]: the shards' sums added (``sums``: (dW, dWy_b) of shards
+        run elsewhere, in order); clipped when asked."""
         np.copyto(self.dW, shards[0][2].dW)
         np.copyto(self.dWy_b, shards[0][2].dWy_b)
-        for _, _, b in shards[1:]:
-            self.dW += b.dW
-            self.dWy_b += b.dWy_b
+        for dW, dWy_b in [(b.dW, b.dWy_b) for _, _, b in shards[1:] if b is not None] + list(sums):
+            self.dW += dW
+            self.dWy_b += dWy_b
         if self.clip is not None:
             np.clip(self.dW, -self.clip, self.clip, out=self.dW)
             np.clip(self.dWy_b, -self.clip, self.clip, out=self.dWy_b)
@@ -276,6 +302,11 @@ class _Sequence:
     def step(self, x, Y, learning_rate, a0=None):
         """One gradient-descent step: forward, cost, backward, update. Returns the cost
         before the update (a Python float)."""
+        self._check_x(x)
+        k = len(self._blas.policy.shards(x.shape[1]))
+        workers = self._worker_processes(k)
+        if workers:
+            return self._step_in_processes(x, Y, learning_rate, a0, k, workers)
         shards = self._start(x, a0)
         self._check_Y(Y)
         m = shards[-1][1]
@@ -292,6 +323,50 @@ class _Sequence:
         self._gather_gradients(shards)
         self.update(learning_rate)
         return self._scale_cost(total, shards)
+
+    def _run_shard(self, b, x, Y, a0, m):
+        """Forward, log-likelihood and backward of one shard (x, Y, a0 its columns; m the
+        batch's): the shard's sum of Y log ŷ, its gradient sums in b.dW, b.dWy_b."""
+        self._load(b, x, a0)
+        with b.blas as blas:
+            self._forward(blas, b)
+            self._output(blas, b)
+            total = self._log_likelihood(b, Y)
+            self._backward(blas, b, m)
+        return total
+
+    def _step_in_processes(self, x, Y, learning_rate, a0, k, workers):
+        """:meth:`step` with shard 0 here and shards 1 .. k-1 in ``workers``."""
+        _, m, T_x = x.shape
+        if a0 is not None and np.shape(a0) != (self.n_a, m):
+            raise ValueError(f"a0: expected shape ({self.n_a}, {m}) (n_a, m), got {np.shape(a0)}")
+        shards = self._buffers(m, T_x, k, here=1)
+        self._check_Y(Y)
+        flat = np.concatenate([self.W.ravel(), self.Wy_b.ravel()])
+        part = lambda v, i0, i1: None if v is None else np.ascontiguousarray(v[:, i0:i1])  # noqa: E731
+        for (i0, i1, _), w in zip(shards[1:], workers):
+            w.start("_worker_step", flat, part(x, i0, i1), part(Y, i0, i1), part(a0, i0, i1), m)
+        i0, i1, b = shards[0]
+        with gather(workers) as results, one_blas_thread():
+            total = self._run_shard(b, x[:, i0:i1], Y[:, i0:i1], part(a0, i0, i1), m)
+        self._shards = None                      # the other shards' buffers are not here
+        cut = self.W.size
+        sums = [(dW_dWy[:cut].reshape(self.W.shape), dW_dWy[cut:].reshape(self.Wy_b.shape))
+                for _, dW_dWy in results]
+        total = sum([total] + [t for t, _ in results])
+        self._gather_gradients(shards, sums)
+        self.update(learning_rate)
+        return self._scale_cost(total, shards)
+
+    def _worker_step(self, flat, x, Y, a0, m):
+        """In a shard's worker process: its step with the caller's current W and [Wya | by]
+        (``flat``, raveled and joined) on its sequences; returns (its sum of Y log ŷ, its
+        gradient sums dW and [dWya | dby] raveled and joined)."""
+        self.W.reshape(-1)[...] = flat[:self.W.size]
+        self.Wy_b.reshape(-1)[...] = flat[self.W.size:]
+        (_, _, b), = self._buffers(x.shape[1], x.shape[2])
+        total = self._run_shard(b, x, Y, a0, m)
+        return total, np.concatenate([b.dW.ravel(), b.dWy_b.ravel()])
 
 
 class RNN(_Sequence):
@@ -339,7 +414,7 @@ class RNN(_Sequence):
 
     def hidden_states(self):
         """a<1..T_x> of the last forward pass, (n_a, m, T_x) (a copy)."""
-        return np.concatenate([b.H[1:, :self.n_a].transpose(1, 2, 0) for _, _, b in self._shards],
+        return np.concatenate([b.H[1:, :self.n_a].transpose(1, 2, 0) for _, _, b in self._kept()],
                               axis=1)
 
     def _backward(self, blas, b, m):
@@ -443,7 +518,7 @@ class LSTM(_Sequence):
 
     def hidden_states(self):
         """(a, c) of the last forward pass, each (n_a, m, T_x) (copies)."""
-        shards = self._shards
+        shards = self._kept()
         return (np.concatenate([b.H[1:, :self.n_a].transpose(1, 2, 0) for _, _, b in shards], 1),
                 np.concatenate([b.C[1:].transpose(1, 2, 0) for _, _, b in shards], 1))
 
@@ -589,3 +664,12 @@ class CharRNN:
         """{"Wax", "Waa", "Wya", "b", "by"}: copies in the course's shapes."""
         p = self.net.course_parameters()
         return {"Wax": p["Wax"], "Waa": p["Waa"], "Wya": p["Wya"], "b": p["ba"], "by": p["by"]}
+
+
+def _replica(state):
+    """The model a shard's worker process runs (:class:`scratch._shards.ShardProcess`):
+    the caller's RNN or LSTM, its shard on one thread."""
+    name, parameters, dtype, loss, clip = state
+    return {"RNN": RNN, "LSTM": LSTM}[name](
+        parameters, dtype, ThreadPolicy(max_threads=1, shard_workers="threads"), loss=loss,
+        clip=clip)

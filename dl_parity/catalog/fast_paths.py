@@ -13,9 +13,9 @@ T_ATT = "parity_tests/test_fast_attention.py"
 S = "scratch.fast_rnn."
 
 _SHARDS = ("With k threads allowed (the BLAS limit in effect), the batch is split in k shards "
-           "that run the whole step at once, one thread each with its own buffers, and their "
-           "gradient sums are added (scratch._blas.shard_bounds, run_parallel): NumPy's "
-           "element-wise work runs on one core per call, so a step uses k cores only this way. ")
+           "that run the whole step at once, each with its own buffers, and their gradient "
+           "sums are added (scratch._blas.shard_bounds): NumPy's element-wise work runs on one "
+           "core per call, so a step uses k cores only this way. ")
 
 ENTRIES: tuple[Formula, ...] = (
     Formula(
