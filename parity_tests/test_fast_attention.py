@@ -117,10 +117,12 @@ def test_fast_encoder_layer_matches_torch(device, parity, dtype, data):
                      formula="c5.fast_encoder_layer")
 
 
-def test_fast_encoder_layer_in_shards_trains_like_course_form(parity):
-    """A batch of 7 sequences in three shards (three threads, one BLAS thread each: the
-    minimum shard is lowered to 2 for the test) and the course's form, five SGD steps in
-    lockstep: the same cost at every step and the same parameters after."""
+@pytest.mark.parametrize("workers", ["threads", "processes"])
+def test_fast_encoder_layer_in_shards_trains_like_course_form(parity, workers):
+    """A batch of 7 sequences in three shards (shards 1 and 2 in threads or in worker
+    processes, one BLAS thread each: the minimum shard is lowered to 2 for the test) and the
+    course's form, five SGD steps in lockstep: the same cost at every step and the same
+    parameters after."""
     rng = np.random.default_rng(5)
     m, n, d_model, h, dff, steps, alpha = 7, 4, 6, 2, 5, 5, 0.1
     parameters = {**mha_parameters(rng, d_model, np.float64),
@@ -129,7 +131,8 @@ def test_fast_encoder_layer_in_shards_trains_like_course_form(parity):
                   **norm_parameters(rng, d_model, np.float64, "2")}
     x = rng.uniform(-1, 1, (m, n, d_model))
     target = rng.uniform(-1, 1, (m, n, d_model))
-    layer = EncoderLayer(parameters, h, thread_policy=ThreadPolicy(max_threads=3, min_shard=2))
+    layer = EncoderLayer(parameters, h, thread_policy=ThreadPolicy(max_threads=3, min_shard=2,
+                                                                   shard_workers=workers))
     course = {k: v.copy() for k, v in parameters.items()}
     costs, costs_fast = [], []
     for _ in range(steps):
@@ -138,6 +141,7 @@ def test_fast_encoder_layer_in_shards_trains_like_course_form(parity):
         costs.append(cost)
         costs_fast.append(layer.step(x, target, alpha))
     assert len(layer._all) == 3, "the batch should have run in three shards"
+    assert len(layer._workers) == (2 if workers == "processes" else 0)
     assert costs[-1] < costs[0]
     tol = layer_tolerance(x, parameters, h, None, np.float64)
     tol = tolerance(np.float64, steps * math.ceil(tol["atol"] / tolerance(np.float64, 1)["atol"]))
@@ -166,3 +170,32 @@ def test_fast_encoder_layer_bad_input():
     with pytest.raises(ValueError, match=r"target: expected an array of shape \(1, 2, 4\) "
                                          r"\(m, n, d_model\), got \(1, 2, 3\)"):
         layer.backward(np.zeros((1, 2, 3)))
+
+
+def test_fast_encoder_layer_step_in_processes_equals_threads_bit_for_bit():
+    """step() with shards 1 .. k-1 in worker processes computes what the same shards in
+    threads compute, to the last bit, with a padding mask, over four steps and a batch of
+    another size; after a step in processes, cost() asks for a forward pass first."""
+    rng = np.random.default_rng(6)
+    m, n, d_model, h, dff = 8, 4, 6, 2, 5
+    parameters = {**mha_parameters(rng, d_model, np.float64),
+                  **ffn_parameters(rng, d_model, dff, np.float64),
+                  **norm_parameters(rng, d_model, np.float64, "1"),
+                  **norm_parameters(rng, d_model, np.float64, "2")}
+    x = rng.uniform(-1, 1, (m, n, d_model))
+    target = rng.uniform(-1, 1, (m, n, d_model))
+    mask = (rng.random((m, 1, n)) < 0.8).astype(np.float64)
+    costs, layers = {}, {}
+    for workers in ("threads", "processes"):
+        layer = layers[workers] = EncoderLayer(
+            parameters, h, thread_policy=ThreadPolicy(max_threads=3, min_shard=2,
+                                                      shard_workers=workers))
+        costs[workers] = [layer.step(x, target, 0.1, mask) for _ in range(4)]
+        costs[workers].append(layer.step(x[:5], target[:5], 0.1, mask[:5]))
+    assert len(layers["processes"]._workers) == 2
+    assert costs["processes"] == costs["threads"]
+    for key, value in layers["threads"].course_parameters().items():
+        np.testing.assert_array_equal(layers["processes"].course_parameters()[key], value,
+                                      err_msg=key)
+    with pytest.raises(ValueError, match="no forward pass kept"):
+        layers["processes"].cost(target[:5])

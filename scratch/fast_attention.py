@@ -29,7 +29,8 @@ import math
 
 import numpy as np
 
-from ._blas import ThreadPolicy, run_parallel, shard_bounds
+from ._blas import ThreadPolicy, one_blas_thread, run_parallel, shard_bounds
+from ._shards import ShardProcess, gather
 from ._validate_attention import _check_encoder_layer
 from .attention import COURSE_LAYER_NORM_EPS, ENCODER_LAYER_KEYS, MASK_VALUE
 
@@ -95,6 +96,8 @@ class EncoderLayer:
         self.dff = self.p["W1"].shape[1]
         self.grads = {}
         self._blas = (thread_policy if thread_policy is not None else ThreadPolicy()).session()
+        self._processes = self._blas.policy.shard_workers == "processes"
+        self._workers = []
         self._all, self._key, self._mask = None, None, None
 
     def __repr__(self):
@@ -106,20 +109,32 @@ class EncoderLayer:
         j depth .. (j + 1) depth - 1)."""
         return A.reshape(b.m, b.n, self.num_heads, self.depth).transpose(0, 2, 1, 3)
 
-    def _shards(self, m, n):
+    def _shards(self, m, n, here=None):
         """[(i0, i1, buffers)]: the m sequences cut into one shard per thread allowed
-        (:func:`scratch._blas.shard_bounds`), each with its buffers and its session."""
+        (:func:`scratch._blas.shard_bounds`), each with its buffers and its session; with
+        ``here`` = 1 only shard 0 has buffers (the others run in worker processes)."""
         k = len(self._blas.policy.shards(m))
-        key = (m, n, k)
+        key = (m, n, k, here)
         if self._key != key:
             self._all = None
             bounds = shard_bounds(m, k, 1)
+            n_here = len(bounds) if here is None else here
             self._all = [(i0, i1, _Buffers(i1 - i0, n, self.d_model, self.num_heads, self.dff,
-                                           self.dtype)) for i0, i1 in bounds]
+                                           self.dtype)) for i0, i1 in bounds[:n_here]]
             for _, _, buf in self._all:
                 buf.blas = self._blas if k == 1 else ThreadPolicy(max_threads=1).session()
+            self._all += [(i0, i1, None) for i0, i1 in bounds[n_here:]]
             self._key = key
         return self._all
+
+    def _worker_processes(self, k):
+        """The worker processes of shards 1 .. k-1 (started on first use, kept), or []."""
+        if k == 1 or not self._processes:
+            return []
+        while len(self._workers) < k - 1:
+            state = (self.course_parameters(), self.num_heads, self.eps, self.dtype.name)
+            self._workers.append(ShardProcess("scratch.fast_attention:_replica", state))
+        return self._workers[:k - 1]
 
     # ------------------------------------------------------------------ forward
     def forward(self, x, mask=None):
@@ -131,7 +146,7 @@ class EncoderLayer:
                       for s in shards])
         return np.concatenate([buf.out.reshape(buf.m, buf.n, -1) for _, _, buf in shards])
 
-    def _start(self, x, mask):
+    def _start(self, x, mask, here=None):
         x, mask, _ = _check_encoder_layer(x, self.p, self.num_heads, mask, self.eps)
         if x.dtype != self.dtype:
             raise ValueError(f"x: expected a {self.dtype} array, got {x.dtype}")
@@ -140,7 +155,7 @@ class EncoderLayer:
         p, scale = self.p, 1 / math.sqrt(self.depth)
         self._W_qkv = np.concatenate([p["Wq"] * scale, p["Wk"], p["Wv"]], axis=1)
         self._b_qkv = np.concatenate([p["bq"] * scale, p["bk"], p["bv"]])
-        return self._shards(m, n)
+        return self._shards(m, n, here)
 
     def _mask_of(self, i0, i1):
         return None if self._mask is None else self._mask[i0:i1]
@@ -184,6 +199,9 @@ class EncoderLayer:
         shards = self._all if self._key is not None else None
         if shards is None:
             raise ValueError("target: no forward pass yet; call forward(x) first")
+        if any(buf is None for _, _, buf in shards):
+            raise ValueError("target: no forward pass kept (step() ran its shards in worker "
+                             "processes); call forward(x) first")
         shape = (self._key[0], self._key[1], self.d_model)
         if not isinstance(target, np.ndarray) or target.shape != shape:
             raise ValueError(f"target: expected an array of shape {shape} (m, n, d_model), got "
@@ -253,11 +271,12 @@ class EncoderLayer:
             g["db_qkv"] = QKV.sum(axis=0)
         b.g = g
 
-    def _gather(self, shards):
-        """self.grads: the shards' sums added, the stacked [Q | K | V] split, dWq scaled back."""
+    def _gather(self, shards, sums=()):
+        """self.grads: the shards' sums added (``sums``: the gradient dicts of shards run
+        elsewhere, in order), the stacked [Q | K | V] split, dWq scaled back."""
         g = dict(shards[0][2].g)
-        for _, _, buf in shards[1:]:
-            for key, value in buf.g.items():
+        for shard in [buf.g for _, _, buf in shards[1:] if buf is not None] + list(sums):
+            for key, value in shard.items():
                 g[key] = g[key] + value
         d, scale = self.d_model, 1 / math.sqrt(self.depth)
         dW_qkv, db_qkv = g.pop("dW_qkv"), g.pop("db_qkv")
@@ -274,8 +293,12 @@ class EncoderLayer:
 
     def step(self, x, target, learning_rate, mask=None):
         """One gradient-descent step: forward, cost, backward, update. Returns the cost
-        before the update (a Python float)."""
-        shards = self._start(x, mask)
+        before the update (a Python float). Shards 1 .. k-1 run in worker processes
+        (:mod:`scratch._shards`) unless the thread policy says threads; after a step in
+        processes, :meth:`cost` and :meth:`backward` need a new :meth:`forward`."""
+        m = x.shape[0] if isinstance(x, np.ndarray) and x.ndim == 3 and x.shape[0] else 1
+        workers = self._worker_processes(len(self._blas.policy.shards(m)))
+        shards = self._start(x, mask, here=1 if workers else None)
         if not isinstance(target, np.ndarray) or target.shape != x.shape:
             raise ValueError(f"target: expected an array of shape {x.shape} (m, n, d_model), "
                              f"got {getattr(target, 'shape', type(target).__name__)}")
@@ -286,10 +309,33 @@ class EncoderLayer:
             total = self._squares(b, target[i0:i1])
             self._backward(b, target[i0:i1], size)
             return total
-        total = sum(run_parallel([lambda s=s: run(*s) for s in shards]))
-        self._gather(shards)
+        if not workers:
+            total = sum(run_parallel([lambda s=s: run(*s) for s in shards]))
+            sums = ()
+        else:
+            part = lambda v, i0, i1: None if v is None else np.ascontiguousarray(v[i0:i1])  # noqa: E731
+            for (i0, i1, _), w in zip(shards[1:], workers):
+                w.start("_worker_step", self.p, part(x, i0, i1), part(target, i0, i1),
+                        part(self._mask, i0, i1), size)
+            with gather(workers) as results, one_blas_thread():
+                total = run(*shards[0])
+            total = sum([total] + [t for t, _ in results])
+            sums = [g for _, g in results]
+        self._gather(shards, sums)
         self.update(learning_rate)
         return float(total / size)
+
+    def _worker_step(self, parameters, x, target, mask, size):
+        """In a shard's worker process: its forward, squares and backward with the caller's
+        current parameters on its sequences (size: the batch's m n d_model); returns (its
+        sum of squares, its gradient sums)."""
+        for key, value in self.p.items():
+            np.copyto(value, parameters[key])
+        ((_, _, b),) = self._start(x, mask)
+        self._forward(b, x, mask)
+        total = self._squares(b, target)
+        self._backward(b, target, size)
+        return total, b.g
 
     def course_parameters(self):
         """The course's dict: copies."""
@@ -344,3 +390,11 @@ def _layer_norm_backward_(d_out, x_hat, gamma, inv, col, scratch):
     d_out -= scratch
     d_out *= inv                                       # dx
     return dbeta, dgamma
+
+
+def _replica(state):
+    """The layer a shard's worker process runs (:class:`scratch._shards.ShardProcess`): the
+    caller's, its shard on one thread."""
+    parameters, num_heads, eps, dtype = state
+    return EncoderLayer(parameters, num_heads, eps, dtype,
+                        ThreadPolicy(max_threads=1, shard_workers="threads"))
