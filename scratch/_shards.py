@@ -237,4 +237,9 @@ def _serve(fd):
 
 
 if __name__ == "__main__":
+    import signal
+
+    # Ctrl-C reaches the whole process group: the caller stops and closes the socket, which
+    # ends this loop; the worker itself has nothing to say about it
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _serve(int(sys.argv[1]))
