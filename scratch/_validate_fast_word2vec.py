@@ -47,7 +47,7 @@ def _indices(self, name, a, shape):
     if a.size and (a.min() < 0 or a.max() >= self.V):
         bad = a[(a < 0) | (a >= self.V)].flat[0]
         raise ValueError(f"{name}: expected word indices in [0, {self.V}) (E and Theta have "
-                         f"{self.V} rows), got {bad!r}")
+                         f"{self.V} rows), got {int(bad)}")
 
 
 def check_batch(self, c, t):

@@ -17,8 +17,8 @@ in another order of memory:
   V x n gradient matrices: the indices are sorted once (``np.argsort(kind="stable")``, on
   uint16 keys when V <= 65536: a radix sort), and each word's rows are added in the order
   the batch holds them: rank by rank for the words met a few times (one vectorised add per
-  rank over every such word at once), one ``np.add.reduce`` (rows added one after the
-  other) per word met more than :data:`FEW` times;
+  rank over every such word at once), one running sum (``np.add.accumulate``, whose last row
+  adds the rows one after the other) per word met more than :data:`FEW` times;
 - only the touched rows are updated: ``E[u] -= alpha sums``.
 
 Adding each word's rows in the batch's order, starting from its first row, is what
@@ -39,7 +39,7 @@ from ._validate import checked
 from ._validate_fast_word2vec import check_batch, check_init, check_learning_rate, check_step
 
 #: a word met more than FEW times in a batch's column of indices is summed by its own
-#: np.add.reduce; the others rank by rank
+#: running sum (np.add.accumulate); the others rank by rank
 FEW = 8
 
 
@@ -63,7 +63,9 @@ def _row_sums(idx, rows, V):
     heavy = int(np.searchsorted(-counts, -FEW, side="left"))   # counts > FEW
     for i in range(heavy):
         a = starts[i]
-        np.add.reduce(rows[order[a:a + counts[i]]], axis=0, out=sums[i])
+        # a running sum is sequential by definition (np.add.reduce sums pairwise when the
+        # rows are single numbers, n = 1)
+        sums[i] = np.add.accumulate(rows[order[a:a + counts[i]]], axis=0)[-1]
     r = 1
     while True:
         n_r = int(np.searchsorted(-counts, -r, side="left"))     # words with count > r
