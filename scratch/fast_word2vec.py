@@ -43,39 +43,6 @@ from ._validate_fast_word2vec import check_batch, check_init, check_learning_rat
 FEW = 8
 
 
-def _row_sums(idx, rows, V):
-    """(u, sums): the distinct indices of ``idx`` (N,) and, for each, the sum of its rows
-    of ``rows`` (N, n) added in the order they come (bit for bit np.add.at's into zeros)."""
-    keys = idx.astype(np.uint16) if V <= 65536 else idx
-    order = np.argsort(keys, kind="stable")          # stable: equal words keep batch order
-    s = idx[order]
-    first = np.empty(s.shape[0], dtype=bool)
-    first[0] = True
-    np.not_equal(s[1:], s[:-1], out=first[1:])
-    starts = np.flatnonzero(first)
-    counts = np.diff(starts, append=s.shape[0])
-    # the words by decreasing count (ties in index order): those met more than r times
-    # are a prefix, so each rank's add is one slice
-    by_count = np.argsort(-counts, kind="stable")
-    counts, starts = counts[by_count], starts[by_count]
-    u = s[starts]
-    sums = rows[order[starts]]                        # each word's first row
-    heavy = int(np.searchsorted(-counts, -FEW, side="left"))   # counts > FEW
-    for i in range(heavy):
-        a = starts[i]
-        # a running sum is sequential by definition (np.add.reduce sums pairwise when the
-        # rows are single numbers, n = 1)
-        sums[i] = np.add.accumulate(rows[order[a:a + counts[i]]], axis=0)[-1]
-    r = 1
-    while True:
-        n_r = int(np.searchsorted(-counts, -r, side="left"))     # words with count > r
-        if n_r <= heavy:
-            break
-        sums[heavy:n_r] += rows[order[starts[heavy:n_r] + r]]
-        r += 1
-    return u, sums
-
-
 class SkipGram:
     """E (V, n) the word vectors and Theta (V, n) the targets', trained in place by SGD.
 
@@ -143,8 +110,40 @@ class SkipGram:
         dz /= m
         np.multiply(dz[:, :, np.newaxis], self.e_c[:, np.newaxis, :], out=self.d_theta_t)
         np.matmul(dz[:, np.newaxis, :], self.theta_t, out=self.d_e_c[:, np.newaxis, :])
-        self.sums = (_row_sums(self.c, self.d_e_c, self.V),
-                     _row_sums(self.t, self.d_theta_t.reshape(-1, self.n), self.V))
+        self.sums = (self._row_sums(self.c, self.d_e_c),
+                     self._row_sums(self.t, self.d_theta_t.reshape(-1, self.n)))
+
+    def _row_sums(self, idx, rows):
+        """(u, sums): the distinct indices of ``idx`` (N,) and, for each, the sum of its rows
+        of ``rows`` (N, n) added in the order they come (bit for bit np.add.at's into zeros)."""
+        keys = idx.astype(np.uint16) if self.V <= 65536 else idx
+        order = np.argsort(keys, kind="stable")          # stable: equal words keep batch order
+        s = idx[order]
+        first = np.empty(s.shape[0], dtype=bool)
+        first[0] = True
+        np.not_equal(s[1:], s[:-1], out=first[1:])
+        starts = np.flatnonzero(first)
+        counts = np.diff(starts, append=s.shape[0])
+        # the words by decreasing count (ties in index order): those met more than r times
+        # are a prefix, so each rank's add is one slice
+        by_count = np.argsort(-counts, kind="stable")
+        counts, starts = counts[by_count], starts[by_count]
+        u = s[starts]
+        sums = rows[order[starts]]                        # each word's first row
+        heavy = int(np.searchsorted(-counts, -FEW, side="left"))   # counts > FEW
+        for i in range(heavy):
+            a = starts[i]
+            # a running sum is sequential by definition (np.add.reduce sums pairwise when the
+            # rows are single numbers, n = 1)
+            sums[i] = np.add.accumulate(rows[order[a:a + counts[i]]], axis=0)[-1]
+        r = 1
+        while True:
+            n_r = int(np.searchsorted(-counts, -r, side="left"))     # words with count > r
+            if n_r <= heavy:
+                break
+            sums[heavy:n_r] += rows[order[starts[heavy:n_r] + r]]
+            r += 1
+        return u, sums
 
     # ------------------------------------------------------------------ update
     @checked(check_learning_rate)
