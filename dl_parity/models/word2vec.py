@@ -199,8 +199,8 @@ class Word2Vec(Model):
                 f"(the {m} rows of E and {m} x {1 + self.negatives} of Theta gathered, sums "
                 f"per word after one sort, only touched rows updated; the course form, "
                 f"scratch.word2vec with np.add.at and whole V x n updates, is timed as the "
-                f"numpy-course row without --quick) vs torch_ref.word2vec.SkipGram + train_step (two "
-                f"nn.Embedding, BCEWithLogitsLoss, SGD); FLOPs not counted.")
+                f"numpy-course row without --quick) vs torch_ref.word2vec.SkipGram + "
+                f"train_step (two nn.Embedding, BCEWithLogitsLoss, SGD); FLOPs not counted.")
 
 
 @dataclass
