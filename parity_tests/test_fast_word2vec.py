@@ -124,6 +124,23 @@ def test_fast_word2vec_bench_batches(dtype):
         np.testing.assert_array_equal(after[key][rest], start[key][rest])
 
 
+@pytest.mark.parametrize("V", [65536, 65537])
+def test_fast_word2vec_wide_vocabulary(V):
+    """Past 65536 words the sort's keys cannot be uint16 (65536 would wrap to word 0): word
+    0 and the last word, repeated, keep their own sums."""
+    rng = np.random.default_rng(V)
+    parameters = {key: rng.standard_normal((V, 2)) for key in ("E", "Theta")}
+    c = np.array([0, V - 1, 0, V - 1, 1])
+    t = np.array([[V - 1, 0, V - 1], [0, 0, V - 1], [1, V - 1, 0], [V - 1, 2, 0], [0, 1, 2]])
+    cost, _, updated = course_step(parameters, c, t, 4.0)
+    net = SkipGram(parameters)
+    assert net.step(c, t, 4.0) == cost
+    after = net.course_parameters()
+    for key in ("E", "Theta"):
+        rows = [0, 1, 2, V - 1]
+        np.testing.assert_array_equal(after[key][rows], updated[key][rows])
+
+
 # ============================================================================ torch
 @pytest.mark.parametrize("dtype", DTYPES)
 @given(data=st.data())
