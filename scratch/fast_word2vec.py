@@ -87,8 +87,10 @@ class SkipGram:
         self._buffers(m, k1)
         self.c, self.t, self.sums = c, t.reshape(-1), None
         e_c, theta_t, z, a = self.e_c, self.theta_t, self.z, self.a
-        np.take(self.E, c, axis=0, out=e_c)
-        np.take(self.Theta, self.t, axis=0, out=theta_t.reshape(m * k1, self.n))
+        # mode="clip": the checks have kept every index in [0, V) (mode="raise" with out=
+        # gathers through a buffer, measured 2 to 3x slower)
+        np.take(self.E, c, axis=0, out=e_c, mode="clip")
+        np.take(self.Theta, self.t, axis=0, out=theta_t.reshape(m * k1, self.n), mode="clip")
         np.matmul(theta_t, e_c[:, :, np.newaxis], out=z[:, :, np.newaxis])
         # log(1 + e^z) - y z: y = 1 in column 0 only (minus 0 z elsewhere changes nothing)
         np.logaddexp(0, z, out=a)
