@@ -7,7 +7,8 @@ checkpoint is evaluated by itself.
 NumPy side: ``scratch.word2vec``'s ``negative_sampling_forward`` / ``_backward`` /
 ``update_parameters`` (plain SGD). Torch side: ``torch_ref.word2vec.SkipGram`` (two
 ``nn.Embedding``) and its ``train_step`` (``BCEWithLogitsLoss(reduction="sum") / m``,
-autograd, ``torch.optim.SGD``).
+autograd, ``torch.optim.SGD``). The bench's NumPy fast path: ``scratch.fast_word2vec.SkipGram``
+(the same step, bit for bit; the course form is timed beside it).
 
 Batches: :class:`SkipGramBatches` draws each epoch's order and negatives ONCE with NumPy
 (``scratch.word2vec.negative_sampling_batches(..., seed + epoch)``), so both sides see the
