@@ -48,6 +48,7 @@ transformer          course 5, week 4: decoder layer, encoder/decoder stacks, th
 fast_rnn             the RNN, the LSTM and the dinosaur step written for speed (reference: rnn,
                      char_rnn)
 fast_attention       the encoder layer written for speed (reference: attention)
+fast_word2vec        the skip-gram step written for speed (reference: word2vec)
 
 The fast paths' BLAS threads per product, and their batches split across threads in
 shards, live in the private ``_blas`` module.

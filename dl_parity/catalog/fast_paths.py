@@ -1,15 +1,18 @@
-"""Course 5 again, written for speed: the recurrent models and the encoder layer's fast
-paths (scratch.fast_rnn, scratch.fast_attention), each tied to the course's form and to
-PyTorch by its own parity tests."""
+"""Course 5 again, written for speed: the recurrent models', the encoder layer's and the
+skip-gram word vectors' fast paths (scratch.fast_rnn, scratch.fast_attention,
+scratch.fast_word2vec), each tied to the course's form and to PyTorch by its own parity
+tests."""
 from __future__ import annotations
 
 from .base import Formula
 
 #: one heading for the fast paths of course 5 (after its weeks)
-WEEKS: dict[str, str] = {"c5fast": "Course 5 again, written for speed: recurrent models and attention"}
+WEEKS: dict[str, str] = {"c5fast": "Course 5 again, written for speed: recurrent models, attention "
+                                     "and word vectors"}
 
 T_RNN = "parity_tests/test_fast_rnn.py"
 T_ATT = "parity_tests/test_fast_attention.py"
+T_W2V = "parity_tests/test_fast_word2vec.py"
 S = "scratch.fast_rnn."
 
 _SHARDS = ("With k threads allowed (the BLAS limit in effect), the batch is split in k shards "
@@ -98,8 +101,35 @@ ENTRIES: tuple[Formula, ...] = (
               "scaled back once), softmax and the layer norms in place. " + _SHARDS),
         marks=("QKV = blas.dot(X, self._W_qkv, out=b.QKV)",
                "dS -= A")),
+    Formula(
+        "c5.fast_word2vec", "c5fast", "Fast path",
+        "Skip-gram with negative sampling trained on batches, written for speed",
+        "z_ij = θ_{t_ij} · e_{c_i}   (the m rows of E and m(1 + k) of Θ gathered once; one batched product)\n"
+        "J = (1/m) Σᵢⱼ [log(1 + e^{z_ij}) − y_ij z_ij];  dz = (σ(z) − y)/m\n"
+        "dE[w] = Σ_{i: cᵢ = w} Σⱼ dz_ij θ_{t_ij};  dΘ[w] = Σ_{(i,j): t_ij = w} dz_ij e_{c_i}   "
+        "(summed per word after one stable sort)\n"
+        "E[u] := E[u] − α dE[u],  Θ[u] := Θ[u] − α dΘ[u]   (the touched rows u only)",
+        r"z_{ij} = \theta_{t_{ij}}^T e_{c_i}, \quad dz = \tfrac{1}{m}(\sigma(z) - y), \quad "
+        r"E_u := E_u - \alpha \sum_{i: c_i = u} \sum_j dz_{ij} \theta_{t_{ij}}",
+        ("scratch.fast_word2vec.SkipGram",),
+        ("torch_ref.word2vec.SkipGram", "torch_ref.word2vec.train_step"),
+        (f"{T_W2V}::test_fast_word2vec_matches_course_form",
+         f"{T_W2V}::test_fast_word2vec_trains_like_course_form",
+         f"{T_W2V}::test_fast_word2vec_bench_batches",
+         f"{T_W2V}::test_fast_word2vec_matches_torch"),
+        torch_ops=("torch.nn.Embedding", "torch.nn.BCEWithLogitsLoss", "torch.optim.SGD"),
+        note=("scratch.word2vec's negative_sampling_forward / _backward / update_parameters "
+              "without np.add.at and without the dense V x n gradients: the indices sorted "
+              "once (a stable radix sort of uint16 keys), each word's rows added in the "
+              "batch's order (rank by rank for the words met a few times, a running sum for "
+              "the frequent ones), so the sums are np.add.at's bit for bit; only the touched "
+              "rows are updated."),
+        marks=("np.matmul(theta_t, e_c[:, :, np.newaxis], out=z[:, :, np.newaxis])",
+               "sums[heavy:n_r] += rows[order[starts[heavy:n_r] + r]]",
+               "matrix[u] -= sums")),
 )
 
-#: scratch modules whose public functions must all appear in the catalog (these two define
+#: scratch modules whose public functions must all appear in the catalog (these define
 #: classes only; the entries above list them)
-MODULES: tuple[str, ...] = ("scratch.fast_rnn", "scratch.fast_attention")
+MODULES: tuple[str, ...] = ("scratch.fast_rnn", "scratch.fast_attention",
+                            "scratch.fast_word2vec")

@@ -22,6 +22,12 @@ _KEEP_PROB = ("the branch `elif keep_prob < 1` follows `if keep_prob == 1` (or `
               "keep_prob == 1`), and the checks keep keep_prob in (0, 1]: where it is reached, "
               "keep_prob < 1, keep_prob <= 1 and keep_prob < 2 are all true")
 
+_W2V_SPLIT = ("heavy only splits the words between the two ways SkipGram._row_sums sums a word's "
+              "rows, a running sum (np.add.accumulate) and the rank-by-rank adds; both add the "
+              "rows in the batch's order from the first, so any split (the words sorted by "
+              "count, the rank loop going on past heavy) gives the same sums bit for bit: only "
+              "the speed changes")
+
 EQUIVALENT: dict[str, str] = {
     "scratch.char_rnn:rnn_step_backward: `np.dot` -> `np.multiply` #1": _OUTER,   # dy a^T
     "scratch.char_rnn:rnn_step_backward: `np.dot` -> `np.multiply` #3": _OUTER,   # daraw x^T
@@ -57,4 +63,10 @@ EQUIVALENT: dict[str, str] = {
         "or a one-thread one): the same products on the same data, so only the speed changes, "
         "and a tolerance-based test cannot tell (measured: it survived in CI run 2; run 1, on "
         "the same code, counted it caught, so its fate depended on the machine's load)",
+    "scratch.fast_word2vec:SkipGram._row_sums: `self.V <= 65536` -> `(self.V < 65536)` #1":
+        "it only differs at V = 65536, where the indices (0..65535) fit uint16 keys and int64 "
+        "keys alike: the same stable order either way, only the sort's speed changes (V = "
+        "65537, where uint16 keys would wrap, is tested: test_fast_word2vec_wide_vocabulary)",
+    "scratch.fast_word2vec:SkipGram._row_sums: `-counts` -> `(counts)` #2": _W2V_SPLIT,
+    "scratch.fast_word2vec:SkipGram._row_sums: `-FEW` -> `(FEW)` #1": _W2V_SPLIT,
 }

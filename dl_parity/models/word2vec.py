@@ -7,7 +7,8 @@ checkpoint is evaluated by itself.
 NumPy side: ``scratch.word2vec``'s ``negative_sampling_forward`` / ``_backward`` /
 ``update_parameters`` (plain SGD). Torch side: ``torch_ref.word2vec.SkipGram`` (two
 ``nn.Embedding``) and its ``train_step`` (``BCEWithLogitsLoss(reduction="sum") / m``,
-autograd, ``torch.optim.SGD``).
+autograd, ``torch.optim.SGD``). The bench's NumPy fast path: ``scratch.fast_word2vec.SkipGram``
+(the same step, bit for bit; the course form is timed beside it).
 
 Batches: :class:`SkipGramBatches` draws each epoch's order and negatives ONCE with NumPy
 (``scratch.word2vec.negative_sampling_batches(..., seed + epoch)``), so both sides see the
@@ -79,6 +80,7 @@ class Word2Vec(Model):
     name = "word2vec"
     takes = ("learning_rate", "epochs", "batch_size")
     prints_evaluation = True
+    bench_course_form = True
 
     def __post_init__(self):
         super().__post_init__()
@@ -185,6 +187,21 @@ class Word2Vec(Model):
         rng = np.random.default_rng(seed)
         return (rng.integers(0, self.vocab_size, m),
                 rng.integers(0, self.vocab_size, (m, 1 + self.negatives)))
+
+    def fast_path(self, parameters, dtype):
+        """scratch.fast_word2vec.SkipGram: the rows gathered once, summed per word after one
+        sort, only the touched rows updated (bit for bit the course form's step)."""
+        from scratch.fast_word2vec import SkipGram
+
+        return SkipGram({k: np.asarray(parameters[k], dtype) for k in ("E", "Theta")}, dtype)
+
+    def bench_note(self, name: str, m: int) -> str:
+        return (f"{name}: {self.describe()}, m = {m}; NumPy scratch.fast_word2vec.SkipGram.step "
+                f"(the {m} rows of E and {m} x {1 + self.negatives} of Theta gathered, sums "
+                f"per word after one sort, only touched rows updated; the course form, "
+                f"scratch.word2vec with np.add.at and whole V x n updates, is timed as the "
+                f"numpy-course row without --quick) vs torch_ref.word2vec.SkipGram + "
+                f"train_step (two nn.Embedding, BCEWithLogitsLoss, SGD); FLOPs not counted.")
 
 
 @dataclass
