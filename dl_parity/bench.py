@@ -604,8 +604,12 @@ def _status_kib(field):
 def memory_probe(name: str, dtype: str, threads: int, steps: int) -> dict:
     """Run in a fresh process: the RSS growth (bytes) of building one batch and the
     model and training ``steps`` steps, with NumPy's BLAS already started (a small
-    GEMM first), the peak read from VmHWM after resetting it (Linux clear_refs)."""
+    GEMM first), the peak read from VmHWM after resetting it (Linux clear_refs); plus each
+    shard worker's growth (:meth:`scratch._shards.ShardProcess.memory`) when the fast path
+    runs shards in worker processes."""
     from threadpoolctl import threadpool_limits
+
+    from scratch._shards import live_workers
 
     w = WORKLOADS[name]
     with threadpool_limits(limits=threads, user_api="blas"):
@@ -628,7 +632,19 @@ def memory_probe(name: str, dtype: str, threads: int, steps: int) -> dict:
         for _ in range(steps):
             step()
         peak = _status_kib("VmHWM")
-    return {"growth_bytes": (peak - base) * 1024, "how": how}
+        growth = (peak - base) * 1024
+        # a fast path's shards 1 .. k-1 run in worker processes (scratch._shards): what
+        # their replicas and steps took is training memory too
+        workers = live_workers()
+        for worker in workers:
+            w_base, w_peak = worker.memory()
+            if w_base is None:
+                return {"growth_bytes": None,
+                        "how": "not measured: a shard worker's memory could not be read"}
+            growth += w_peak - w_base
+        if workers:
+            how += f", plus {len(workers)} shard worker process(es)' growth"
+    return {"growth_bytes": growth, "how": how}
 
 
 def numpy_memory(name, dtype, threads, steps=5):

@@ -167,6 +167,20 @@ def test_bench_quick_cnn_row_and_ratio(tmp_path):
     assert all(q["numpy_over_torch"] > 0 for q in report["ratios"])
 
 
+@pytest.mark.skipif(not os.path.exists("/proc/self/clear_refs"), reason="needs Linux's /proc")
+def test_memory_probe_counts_the_shard_workers():
+    """On 2 threads the CNN's second shard runs in a worker process: the probe adds what
+    the worker took, so the step's memory is at least the theoretical minimum, as on one
+    thread (this process alone holds about half the shards' buffers: 2.6 MB of the 3.3 MB
+    minimum in float32)."""
+    from dl_parity import bench
+    w = bench.WORKLOADS["mnist-cnn-64"]
+    minimum = bench.minimum_memory(w, "float32")
+    one, two = (bench.numpy_memory("mnist-cnn-64", "float32", t, steps=2) for t in (1, 2))
+    assert "worker" not in one["how"] and "plus 1 shard worker" in two["how"], (one, two)
+    assert one["growth_bytes"] >= minimum and two["growth_bytes"] >= minimum, (one, two, minimum)
+
+
 # ----------------------------------------------------------------------------- issue 18's workloads
 @pytest.mark.parametrize("name", ["char-rnn", "char-rnn-64", "char-lstm-64", "encoder-32"])
 def test_sequence_workloads_first_step_agrees(name):

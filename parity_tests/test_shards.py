@@ -4,13 +4,15 @@ threads or processes is checked where it is made."""
 from __future__ import annotations
 
 import gc
+import os
 import time
 
 import numpy as np
 import pytest
 
 from scratch._blas import ThreadPolicy
-from scratch._shards import MODE_ENV, ShardError, ShardProcess, gather, shard_workers
+from scratch._shards import (MODE_ENV, ShardError, ShardProcess, gather, live_workers,
+                             shard_workers)
 from scratch.fast_conv import CNN, initialize_parameters_cnn
 
 
@@ -36,6 +38,26 @@ def test_a_worker_answers_calls_and_reports_its_errors():
     worker.result()
     worker.close()
     assert _gone(worker._proc)
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="needs Linux's /proc")
+def test_a_worker_reports_what_its_replica_took():
+    """memory(): what the replica's calls took counts from the worker's RSS once the
+    replica was built; a call that makes 8 MB (np.ones writes every page) shows at least
+    that much, the built replica itself nothing; live_workers() lists the open workers
+    (the bench adds their memory)."""
+    big = ShardProcess("numpy:ones", 1_000_000)           # an 8 MB replica
+    small = ShardProcess("numpy:ones", 10)
+    assert {big, small} <= set(live_workers())
+    (base_b, peak_b), (base_s, peak_s) = big.memory(), small.memory()
+    assert base_b > base_s > 0 and 0 <= peak_b - base_b < 8_000_000
+    small.start("repeat", 1_000_000)                      # 8 MB made by a call
+    small.result()
+    base, peak = small.memory()
+    assert base == base_s and peak - base >= 8_000_000
+    big.close()
+    assert big not in live_workers() and small in live_workers()
+    small.close()
 
 
 def test_gather_collects_every_answer_before_raising():

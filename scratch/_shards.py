@@ -81,6 +81,28 @@ def _wait_readable(sock, spin_s=SPIN_S):
             return
 
 
+def _status_kib(field):
+    """A field of this process's /proc/self/status in KiB, or None where there is none."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+#: the workers alive in this process (:func:`live_workers`)
+_LIVE = weakref.WeakSet()
+
+
+def live_workers():
+    """The shard workers this process has started and not closed (the bench adds their
+    memory to the caller's)."""
+    return [w for w in list(_LIVE) if w.alive()]
+
+
 class ShardError(RuntimeError):
     """A worker process failed: its exception (type, message, traceback) or its exit."""
 
@@ -138,6 +160,7 @@ class ShardProcess:
         self._finalize = weakref.finalize(self, _stop, self._file, parent, self._proc)
         self.start("__build__", factory, state)
         self.result()
+        _LIVE.add(self)
 
     @property
     def pid(self):
@@ -178,6 +201,15 @@ class ShardProcess:
         return ShardError(f"a shard's worker process (pid {self.pid}) stopped answering "
                           f"(exit code {code})")
 
+    def memory(self):
+        """(base, peak) of the worker's resident memory in bytes: its RSS once the replica
+        was built, and its high-water mark (Linux's /proc; (None, None) where there is
+        none). peak - base is what the replica's calls took (a factory that runs a tiny
+        call first keeps the code it loads, and BLAS's work buffers, out of it, as the
+        bench's probe does in the caller)."""
+        self.start("__memory__")
+        return self.result()
+
     def close(self):
         """End the worker (idempotent)."""
         self._finalize()
@@ -212,7 +244,7 @@ def _serve(fd):
     """The worker's loop: build the replica, then answer calls until the socket closes."""
     sock = socket.socket(fileno=fd)
     stream = sock.makefile("rwb")
-    replica = None
+    replica, base = None, None
     while True:
         try:
             _wait_readable(sock)
@@ -224,7 +256,12 @@ def _serve(fd):
                 factory, state = args
                 module, name = factory.split(":")
                 replica = getattr(importlib.import_module(module), name)(state)
+                base = _status_kib("VmRSS")
                 reply = ("ok", None)
+            elif method == "__memory__":
+                peak = _status_kib("VmHWM")
+                reply = ("ok", (None, None) if base is None or peak is None
+                         else (base * 1024, peak * 1024))
             else:
                 reply = ("ok", getattr(replica, method)(*args))
         except Exception:                          # sent back, raised by the caller's result()

@@ -891,4 +891,11 @@ class CNN:
 def _replica(state):
     """The CNN a shard's worker process runs (:class:`scratch._shards.ShardProcess`): the
     caller's model, its shard on one thread."""
-    return CNN(thread_policy=ThreadPolicy(max_threads=1, shard_workers="threads"), **state)
+    net = CNN(thread_policy=ThreadPolicy(max_threads=1, shard_workers="threads"), **state)
+    # one step on a single blank image first: the code and BLAS buffers it loads are the
+    # interpreter's, not the shards' memory (ShardProcess.memory counts from here)
+    net.forward(np.zeros((int(np.prod(net.image_shape)), 1), net.dtype))
+    net.backward(np.eye(net.n_y, 1, dtype=net.dtype))
+    net._steps.clear()
+    net._s = net._A3 = None
+    return net
