@@ -448,7 +448,12 @@ def initial_parameters(w: Workload, dtype):
 
 def numpy_net(w: Workload, dtype):
     """The NumPy fast path of a workload's model (``model.fast_path``: scratch.fast_nn.MLP,
-    scratch.fast_conv.CNN), or None when it has none."""
+    scratch.fast_conv.CNN, scratch.fast_bn.BatchNormNet), or None when it has none. A
+    fast path that takes an ``optim`` (the batch-norm net's Adam) gets the workload's."""
+    import inspect
+
+    if "optim" in inspect.signature(w.model.fast_path).parameters:
+        return w.model.fast_path(initial_parameters(w, dtype), dtype, optim=w.optim())
     return w.model.fast_path(initial_parameters(w, dtype), dtype)
 
 
@@ -461,6 +466,8 @@ def numpy_step(w: Workload, dtype):
     net = numpy_net(w, dtype)
     if net is None:
         return course_step(w, dtype)
+    if getattr(net, "takes_masks", False):     # the course form's dropout masks, drawn once
+        batch = (*batch, _extra(w))
     return lambda: net.step(*batch, w.learning_rate)
 
 

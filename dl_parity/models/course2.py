@@ -198,6 +198,26 @@ class Course2Net(Classifier):
         """The GEMMs of the MLP of the same sizes (batch norm and dropout are element-wise)."""
         return MLP.flops(self, m, needed)
 
+    # ------------------------------------------------------------ bench
+    #: the bench times the course form (this NumPy side) beside the batch-norm fast path
+    bench_course_form = True
+
+    def fast_path(self, parameters, dtype, optim=None):
+        """scratch.fast_bn.BatchNormNet for a batch-norm net (buffers per batch size, GEMMs
+        with out=, the BN backward's compact form, the whole update on flat vectors) with
+        ``optim``'s update (Adam's betas and epsilon; default plain gradient descent); None
+        otherwise: the bench then times the course form. Its ``step(X, Y, masks, lr)`` takes
+        the step's dropout masks (:meth:`extra`), the same the course form is given."""
+        if not self.batch_norm:
+            return None
+        from scratch.fast_bn import BatchNormNet
+
+        o = optim_or_default(optim)
+        return BatchNormNet({k: np.asarray(v, dtype) for k, v in parameters.items()},
+                            self.output_activation, self.keep_prob, dtype, optimizer=o.name,
+                            learning_beta=float(o.beta), beta1=float(o.beta1),
+                            beta2=float(o.beta2), adam_epsilon=float(o.epsilon))
+
 
 # ----------------------------------------------------------------------------- the checks
 def _check_net(net) -> None:
