@@ -57,7 +57,6 @@ DTYPES = [np.float64, np.float32]
 NETS = {"sigmoid": (6, 5, 4, 1), "softmax": (6, 5, 4, 3)}
 M = 8
 KAPPA = 4
-FORMULA = "c2w3.fast_bn"
 
 
 def pass_steps(dims, m, output):
@@ -128,14 +127,14 @@ def test_fast_bn_forward_matches_course_form(parity, dtype, output, keep_prob):
     AL, cost, _, after = course_pass(parameters, X, Y, output, keep_prob, masks)
     net = fast_net(dims, output, keep_prob, parameters, dtype)
     t = tol(dims, M, output, dtype)
-    parity.close("A[L]", net.forward(X, masks), AL, **t, formula=FORMULA)
+    parity.close("A[L]", net.forward(X, masks), AL, **t, formula="c2w3.fast_bn")
     got = net.cost(Y)
     assert isinstance(got, float)
-    parity.close("cost", got, cost, **t, formula=FORMULA)
+    parity.close("cost", got, cost, **t, formula="c2w3.fast_bn")
     mine = net.course_parameters()
     for key in after:
         if key.startswith("running"):
-            parity.close(key, mine[key], after[key], **t, formula=FORMULA)
+            parity.close(key, mine[key], after[key], **t, formula="c2w3.fast_bn")
             assert mine[key].dtype == dtype
 
 
@@ -156,7 +155,7 @@ def test_fast_bn_gradients_match_course_form(parity, dtype, output, keep_prob):
     assert sorted(mine) == sorted(k for k in grads if not k.startswith("dA"))
     for key, g in mine.items():
         assert g.dtype == dtype
-        parity.close(key, g, grads[key], **t, formula=FORMULA)
+        parity.close(key, g, grads[key], **t, formula="c2w3.fast_bn")
 
 
 @st.composite
@@ -182,14 +181,14 @@ def test_fast_bn_pass_matches_course_form_any_shape(parity, case):
     AL, cost, grads, after = course_pass(parameters, X, Y, output, keep_prob, masks)
     net = fast_net(dims, output, keep_prob, parameters, np.float64)
     t = tol(dims, m, output, np.float64)
-    parity.close("A[L]", net.forward(X, masks), AL, **t, formula=FORMULA)
-    parity.close("cost", net.cost(Y), cost, **t, formula=FORMULA)
+    parity.close("A[L]", net.forward(X, masks), AL, **t, formula="c2w3.fast_bn")
+    parity.close("cost", net.cost(Y), cost, **t, formula="c2w3.fast_bn")
     net.backward(Y)
     for key, g in net.gradients().items():
-        parity.close(key, g, grads[key], **t, formula=FORMULA)
+        parity.close(key, g, grads[key], **t, formula="c2w3.fast_bn")
     mine = net.course_parameters()
     for key in ("running_mean1", "running_var1"):
-        parity.close(key, mine[key], after[key], **t, formula=FORMULA)
+        parity.close(key, mine[key], after[key], **t, formula="c2w3.fast_bn")
 
 
 # ============================================================================ lockstep
@@ -220,11 +219,11 @@ def test_fast_bn_steps_match_course_form(parity, dtype, keep_prob, optimizer):
     mine, theirs, p_mine, p_theirs = lockstep(dims, output, keep_prob, dtype, optim, "numpy",
                                               steps)
     t = tol(dims, M, output, dtype, steps)
-    parity.close("cost at every step", mine, theirs, **t, formula=FORMULA)
+    parity.close("cost at every step", mine, theirs, **t, formula="c2w3.fast_bn")
     assert sorted(p_mine) == sorted(p_theirs)
     for key, value in p_theirs.items():
         assert p_mine[key].dtype == dtype
-        parity.close(f"{key} after {steps} steps", p_mine[key], value, **t, formula=FORMULA)
+        parity.close(f"{key} after {steps} steps", p_mine[key], value, **t, formula="c2w3.fast_bn")
 
 
 @pytest.mark.parametrize("output", ["softmax", "sigmoid"])
@@ -254,13 +253,13 @@ def test_fast_bn_matches_autograd(parity, device, dtype, output):
     loss.backward()
     net = fast_net(dims, output, keep_prob, parameters, dtype)
     t = tol(dims, M, output, dtype)
-    parity.close("A[L]", AL_t.T, net.forward(X, masks), **t, formula=FORMULA)
-    parity.close("cost", loss, net.cost(Y), **t, formula=FORMULA)
+    parity.close("A[L]", AL_t.T, net.forward(X, masks), **t, formula="c2w3.fast_bn")
+    parity.close("cost", loss, net.cost(Y), **t, formula="c2w3.fast_bn")
     net.backward(Y)
     grads = net.gradients()
     for key, p in tnet.course_named_parameters().items():
         g = p.grad.reshape(-1, 1) if p.ndim == 1 else p.grad
-        parity.close(f"d{key}", g, grads[f"d{key}"], **t, formula=FORMULA)
+        parity.close(f"d{key}", g, grads[f"d{key}"], **t, formula="c2w3.fast_bn")
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -272,10 +271,10 @@ def test_fast_bn_adam_steps_match_torch(parity, device, dtype):
     mine, theirs, p_mine, p_theirs = lockstep(dims, output, 0.8, dtype, optim, "torch", steps,
                                               device=str(device))
     t = tol(dims, M, output, dtype, steps)
-    parity.close("cost at every step", theirs, mine, **t, formula=FORMULA)
+    parity.close("cost at every step", theirs, mine, **t, formula="c2w3.fast_bn")
     assert sorted(p_mine) == sorted(p_theirs)
     for key, value in p_theirs.items():
-        parity.close(f"{key} after {steps} steps", value, p_mine[key], **t, formula=FORMULA)
+        parity.close(f"{key} after {steps} steps", value, p_mine[key], **t, formula="c2w3.fast_bn")
 
 
 def test_fast_bn_bench_workload_matches_course_form(parity):
@@ -292,7 +291,7 @@ def test_fast_bn_bench_workload_matches_course_form(parity):
     steps = 3
     costs = np.array([(fast(), course()) for _ in range(steps)])
     t = tol(w.model.layer_dims, w.m, "softmax", np.float64, steps)
-    parity.close("cost at every step", costs[:, 0], costs[:, 1], **t, formula=FORMULA)
+    parity.close("cost at every step", costs[:, 0], costs[:, 1], **t, formula="c2w3.fast_bn")
 
 
 def test_fast_path_only_for_batch_norm():
