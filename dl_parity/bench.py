@@ -1,6 +1,7 @@
 """Training-step benchmarks of every model: the workloads are the recipes' ``bench`` rows
 (:mod:`dl_parity.recipes`), each timing its model's NumPy fast path (``model.fast_path``:
-:class:`scratch.fast_nn.MLP`, :class:`scratch.fast_conv.CNN`; the course form, the
+:class:`scratch.fast_nn.MLP`, :class:`scratch.fast_conv.CNN`,
+:class:`scratch.fast_bn.BatchNormNet`; the course form, the
 engine's NumPy side, for a model without one) beside its torch side (e.g.
 :class:`torch_ref.models.DeepNet` + autograd + ``torch.optim.SGD``), both built by the model.
 
@@ -616,10 +617,11 @@ def memory_probe(name: str, dtype: str, threads: int, steps: int) -> dict:
 
     w = WORKLOADS[name]
     with threadpool_limits(limits=threads, user_api="blas"):
-        # warm-up on the workload's own model at m = 1: loads numpy.random, scratch and the
-        # ufunc and BLAS code this path touches (several MB of code pages that are not
-        # training memory); then a GEMM starts the BLAS threads
-        one = w.tiny() if w.kind in SELF_DESCRIBED else dataclasses.replace(w, m=1)
+        # warm-up on the workload's own model at m = 2 (batch norm's training mode needs two
+        # examples): loads numpy.random, scratch and the ufunc and BLAS code this path
+        # touches (several MB of code pages that are not training memory); then a GEMM
+        # starts the BLAS threads
+        one = w.tiny() if w.kind in SELF_DESCRIBED else dataclasses.replace(w, m=2)
         numpy_step(one, dtype)()
         a = np.ones((256, 256), dtype)
         np.dot(a, a)
