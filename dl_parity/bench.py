@@ -1,6 +1,7 @@
 """Training-step benchmarks of every model: the workloads are the recipes' ``bench`` rows
 (:mod:`dl_parity.recipes`), each timing its model's NumPy fast path (``model.fast_path``:
-:class:`scratch.fast_nn.MLP`, :class:`scratch.fast_conv.CNN`; the course form, the
+:class:`scratch.fast_nn.MLP`, :class:`scratch.fast_conv.CNN`,
+:class:`scratch.fast_bn.BatchNormNet`; the course form, the
 engine's NumPy side, for a model without one) beside its torch side (e.g.
 :class:`torch_ref.models.DeepNet` + autograd + ``torch.optim.SGD``), both built by the model.
 
@@ -448,7 +449,12 @@ def initial_parameters(w: Workload, dtype):
 
 def numpy_net(w: Workload, dtype):
     """The NumPy fast path of a workload's model (``model.fast_path``: scratch.fast_nn.MLP,
-    scratch.fast_conv.CNN), or None when it has none."""
+    scratch.fast_conv.CNN, scratch.fast_bn.BatchNormNet), or None when it has none. A
+    fast path that takes an ``optim`` (the batch-norm net's Adam) gets the workload's."""
+    import inspect
+
+    if "optim" in inspect.signature(w.model.fast_path).parameters:
+        return w.model.fast_path(initial_parameters(w, dtype), dtype, optim=w.optim())
     return w.model.fast_path(initial_parameters(w, dtype), dtype)
 
 
@@ -461,6 +467,8 @@ def numpy_step(w: Workload, dtype):
     net = numpy_net(w, dtype)
     if net is None:
         return course_step(w, dtype)
+    if getattr(net, "takes_masks", False):     # the course form's dropout masks, drawn once
+        batch = (*batch, _extra(w))
     return lambda: net.step(*batch, w.learning_rate)
 
 
@@ -613,10 +621,11 @@ def memory_probe(name: str, dtype: str, threads: int, steps: int) -> dict:
 
     w = WORKLOADS[name]
     with threadpool_limits(limits=threads, user_api="blas"):
-        # warm-up on the workload's own model at m = 1: loads numpy.random, scratch and the
-        # ufunc and BLAS code this path touches (several MB of code pages that are not
-        # training memory); then a GEMM starts the BLAS threads
-        one = w.tiny() if w.kind in SELF_DESCRIBED else dataclasses.replace(w, m=1)
+        # warm-up on the workload's own model at m = 2 (batch norm's training mode needs two
+        # examples): loads numpy.random, scratch and the ufunc and BLAS code this path
+        # touches (several MB of code pages that are not training memory); then a GEMM
+        # starts the BLAS threads
+        one = w.tiny() if w.kind in SELF_DESCRIBED else dataclasses.replace(w, m=2)
         numpy_step(one, dtype)()
         a = np.ones((256, 256), dtype)
         np.dot(a, a)

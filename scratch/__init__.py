@@ -23,6 +23,8 @@ regularization       course 2, week 1: L2 and (inverted) dropout
 gradient_checking    course 2, week 1: centred-difference gradient checks
 optimization         course 2, week 2: mini-batches, momentum, Adam, learning-rate decay, the model
 batch_norm           course 2, week 3: batch norm forward/backward, running statistics, a BN network
+fast_bn              week 3's batch-norm network (dropout, Adam) written for speed (reference:
+                     batch_norm)
 datasets_course2     course 2's circles, moons (scikit-learn) and football (.mat) data
 conv                 course 4, week 1: convolution and pooling, the course's loops
 fast_conv            the same with im2col, and the MNIST CNN

@@ -1,14 +1,15 @@
-"""Course 5 again, written for speed: the recurrent models', the encoder layer's and the
-skip-gram word vectors' fast paths (scratch.fast_rnn, scratch.fast_attention,
-scratch.fast_word2vec), each tied to the course's form and to PyTorch by its own parity
-tests."""
+"""Courses 2 and 5 again, written for speed: the batch-norm network's fast path
+(scratch.fast_bn), the recurrent models', the encoder layer's and the skip-gram word
+vectors' (scratch.fast_rnn, scratch.fast_attention, scratch.fast_word2vec), each tied to
+the course's form and to PyTorch by its own parity tests."""
 from __future__ import annotations
 
 from .base import Formula
 
-#: one heading for the fast paths of course 5 (after its weeks)
-WEEKS: dict[str, str] = {"c5fast": "Course 5 again, written for speed: recurrent models, attention "
-                                     "and word vectors"}
+#: one heading for the fast paths of each course (after its weeks)
+WEEKS: dict[str, str] = {"c2fast": "Course 2 again, written for speed: batch norm",
+                         "c5fast": "Course 5 again, written for speed: recurrent models, "
+                                   "attention and word vectors"}
 
 T_RNN = "parity_tests/test_fast_rnn.py"
 T_ATT = "parity_tests/test_fast_attention.py"
@@ -20,7 +21,43 @@ _SHARDS = ("With k threads allowed (the BLAS limit in effect), the batch is spli
            "sums are added (scratch._blas.shard_bounds): NumPy's element-wise work runs on one "
            "core per call, so a step uses k cores only this way. ")
 
+T_BN = "parity_tests/test_fast_bn.py"
+
 ENTRIES: tuple[Formula, ...] = (
+    Formula(
+        "c2w3.fast_bn", "c2fast", "Fast path",
+        "The batch-norm network trained with dropout and Adam, written for speed",
+        "μ = (1/m) Z 1;  σ² = (1/m) (Z − μ)² 1;  ẑ = (z − μ)/√(σ² + ε);  z̃ = γ ẑ + β;  "
+        "A = z̃ ∗ K,  K = 1(z̃ > 0) D / keep_prob\n"
+        "dz̃ = (Wᵀ dZ) ∗ K;  dβ = dz̃ 1;  dγ = (dz̃ ∗ ẑ) 1;  "
+        "dz = (1/m) γ/√(σ² + ε) (m dz̃ − dβ − ẑ dγ)\n"
+        "Adam on one flat vector of every W, γ, β, b:  θ := θ − α v̂ / (√ŝ + ε)",
+        r"dz = \frac{\gamma}{m\sqrt{\sigma^2 + \epsilon}} \Big(m\, d\tilde z - \sum_i d\tilde z^{(i)} "
+        r"- \hat z \sum_i d\tilde z^{(i)} \hat z^{(i)}\Big), \quad "
+        r"\theta := \theta - \alpha \frac{\hat v}{\sqrt{\hat s} + \epsilon}",
+        ("scratch.fast_bn.BatchNormNet", "scratch.fast_bn.BatchNormNet.forward",
+         "scratch.fast_bn.BatchNormNet.cost", "scratch.fast_bn.BatchNormNet.backward",
+         "scratch.fast_bn.BatchNormNet.update", "scratch.fast_bn.BatchNormNet.step"),
+        ("torch_ref.batch_norm.BatchNormNet", "torch_ref.batch_norm.train_step_bn"),
+        (f"{T_BN}::test_fast_bn_forward_matches_course_form",
+         f"{T_BN}::test_fast_bn_gradients_match_course_form",
+         f"{T_BN}::test_fast_bn_pass_matches_course_form_any_shape",
+         f"{T_BN}::test_fast_bn_steps_match_course_form",
+         f"{T_BN}::test_fast_bn_matches_autograd",
+         f"{T_BN}::test_fast_bn_adam_steps_match_torch",
+         f"{T_BN}::test_fast_bn_bench_workload_matches_course_form"),
+        torch_ops=("torch.nn.BatchNorm1d", "torch.nn.CrossEntropyLoss", "torch.optim.Adam"),
+        note=("scratch.batch_norm's L_model_forward_bn / L_model_backward_bn (compact form) / "
+              "update_running_stats_bn (unbiased) and the engine's Adam in buffers allocated "
+              "once per batch size: the sums over the batch are products with a column of "
+              "ones, the ReLU and the dropout one mask K made in the forward pass, dZ[l] "
+              "written over A[l], the update a dozen operations on one flat vector of every "
+              "trained array. The dropout masks are the course form's (the caller's). "
+              "dl-parity bench times it (mnist-bn-64)."),
+        marks=("Z *= ivar                                        # Z_norm",
+               "dA *= K                                      # dZ_tilde: relu', dropout",
+               "np.multiply(dA, m, out=dZ)                   # m dZ_tilde",
+               "np.divide(v, 1 - b1 ** t, out=g)                     # v_corrected")),
     Formula(
         "c5.fast_rnn", "c5fast", "Fast path", "The basic RNN trained on batches, written for speed",
         "a⟨t⟩ = tanh(W [a⟨t−1⟩; 1; x⟨t⟩]),  W = [Wₐₐ | bₐ | Wₐₓ]   (one product a step)\n"
@@ -131,5 +168,5 @@ ENTRIES: tuple[Formula, ...] = (
 
 #: scratch modules whose public functions must all appear in the catalog (these define
 #: classes only; the entries above list them)
-MODULES: tuple[str, ...] = ("scratch.fast_rnn", "scratch.fast_attention",
+MODULES: tuple[str, ...] = ("scratch.fast_bn", "scratch.fast_rnn", "scratch.fast_attention",
                             "scratch.fast_word2vec")

@@ -244,7 +244,10 @@ class Model:
 
     def fast_path(self, parameters, dtype):
         """The NumPy fast path (``step(*batch, learning_rate)``), or None: the bench then
-        times the course form (this model's NumPy side)."""
+        times the course form (this model's NumPy side). A model whose fast path has its
+        own optimizer takes ``optim`` too (``fast_path(parameters, dtype, optim=None)``; the
+        bench passes the workload's); a fast path with ``takes_masks`` is handed the step's
+        shared randomness (``extra``) after the batch."""
         return None
 
     def flops(self, m: int, needed: bool = False) -> int | None:

@@ -20,7 +20,9 @@ cost "sum" (week 2)         scratch.optimization: forward_propagation, compute_c
                             backward_propagation (any depth)
 ==========================  ==============================================================
 
-then the optimizer's update (:class:`dl_parity.models.optim.CourseUpdate`). Costs returned
+then the optimizer's update (:class:`dl_parity.models.optim.CourseUpdate`). The bench's fast
+path of a batch-norm net (:meth:`Course2Net.fast_path`) is scratch.fast_bn.BatchNormNet, the
+same step with preallocated buffers, timed beside this course form. Costs returned
 by ``step``: week 1's (1/m) cross-entropy (plus the L2 term) with each log clamped at -100,
 which is the course's nansum cost, what its ``model`` functions record, wherever no log is
 below -100 (where one is, as with the x 10 initialisation, the course's value is kept in
@@ -197,6 +199,37 @@ class Course2Net(Classifier):
     def flops(self, m: int, needed: bool = False) -> int:
         """The GEMMs of the MLP of the same sizes (batch norm and dropout are element-wise)."""
         return MLP.flops(self, m, needed)
+
+    # ------------------------------------------------------------ bench
+    #: the bench times the course form (this NumPy side) beside the batch-norm fast path
+    bench_course_form = True
+
+    def fast_path(self, parameters, dtype, optim=None):
+        """scratch.fast_bn.BatchNormNet for a batch-norm net (buffers per batch size, GEMMs
+        with out=, the BN backward's compact form, the whole update on flat vectors) with
+        ``optim``'s update (Adam's betas and epsilon; default plain gradient descent); None
+        otherwise: the bench then times the course form. Its ``step(X, Y, masks, lr)`` takes
+        the step's dropout masks (:meth:`extra`), the same the course form is given."""
+        if not self.batch_norm:
+            return None
+        from scratch.fast_bn import BatchNormNet
+
+        o = optim_or_default(optim)
+        return BatchNormNet({k: np.asarray(v, dtype) for k, v in parameters.items()},
+                            self.output_activation, self.keep_prob, dtype, optimizer=o.name,
+                            learning_beta=float(o.beta), beta1=float(o.beta1),
+                            beta2=float(o.beta2), adam_epsilon=float(o.epsilon))
+
+    def minimum_memory(self, m: int, dtype) -> int | None:
+        """Batch norm: parameters, gradients, Adam's v and s, X, Z_norm[l] and A[l], Y of one
+        batch (scratch.fast_bn.BatchNormNet.theoretical_memory, with Adam: the bench's
+        optimizer); None for the other nets (no fast path)."""
+        if not self.batch_norm:
+            return None
+        from dl_parity.models.optim import Optim
+
+        net = self.fast_path(self.initial_parameters(1), dtype, Optim(0.01, name="adam"))
+        return int(net.theoretical_memory(m))
 
 
 # ----------------------------------------------------------------------------- the checks
