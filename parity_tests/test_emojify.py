@@ -75,6 +75,25 @@ def test_model_course_case(capsys):
     assert printed == [("0", "0.05105772513207823"), ("100", "0.00970311068897676")]
 
 
+def test_model_ignores_words_no_sentence_uses(capsys):
+    """Words of the map that no sentence uses change nothing (the model reads n_h from any
+    one word's vector): the same W and b, bit for bit, with a map of the one word the
+    sentences use and with that map plus another word, whichever comes first."""
+    vector = np.array([0.5, -1.0, 2.0])
+    X, Y = np.asarray(["love", "love love", "love"]), np.asarray([0, 1, 0])
+    results = []
+    for word_map in ({"love": vector}, {"love": vector, "hate": -vector},
+                     {"hate": -vector, "love": vector}):
+        np.random.seed(3)
+        _, W, b = emojify.model(X, Y, word_map, 0.1, 2)
+        results.append((W, b))
+    capsys.readouterr()
+    for W, b in results[1:]:
+        assert W.shape == (2, 3) and b.shape == (2,)
+        np.testing.assert_array_equal(W, results[0][0])
+        np.testing.assert_array_equal(b, results[0][1])
+
+
 def test_sentences_to_indices_course_case():
     word_to_index = {w: i + 1 for i, w in enumerate(["i", "like", "learning", "deep", "machine",
                                                       "love", "smile", "´0.="])}

@@ -170,7 +170,6 @@ def test_fast_recurrent_trains_like_course_form(parity, cell, shards, workers):
     course = {k: v.copy() for k, v in parameters.items()}
     costs, costs_fast = [], []
     for _ in range(steps):
-        last = course                                  # the parameters of the last forward pass
         _, cost, grads = course_step(cell, course, x, a0, Y)
         course = {k: v - alpha * grads["d" + k] for k, v in course.items()}
         costs.append(cost)
@@ -180,22 +179,24 @@ def test_fast_recurrent_trains_like_course_form(parity, cell, shards, workers):
         with pytest.raises(ValueError, match="no forward pass kept"):
             net.hidden_states()
     else:
-        # the states of the last step's forward pass, its shards put back in batch order
         assert len(net._shards) == shards
-        if cell == "rnn":
-            kept = {"a": rnn.rnn_forward(x, a0, last)[0]}
-            states = {"a": net.hidden_states()}
-        else:
-            a, _, c, _ = rnn.lstm_forward(x, a0, last)
-            kept, states = {"a": a, "c": c}, dict(zip("ac", net.hidden_states()))
-        t1 = tolerance(np.float64, steps * steps_through_time(n_x, n_a, n_y, m, T_x, cell))
-        for key, value in kept.items():
-            assert states[key].shape == value.shape == (n_a, m, T_x)
-            parity.close(f"{key}<t> of the last step", states[key], value, **t1,
-                         formula={"rnn": "c5.fast_rnn", "lstm": "c5.fast_lstm"}[cell])
     assert costs[-1] < costs[0]
     t = tolerance(np.float64, steps * steps_through_time(n_x, n_a, n_y, m, T_x, cell))
     formula = {"rnn": "c5.fast_rnn", "lstm": "c5.fast_lstm"}[cell]
+    # a forward pass with the trained parameters (the shards in threads): ŷ and the kept
+    # states, the shards put back in batch order
+    y_fast = net.forward(x, a0).copy()
+    if cell == "rnn":
+        a, y_hat, _ = rnn.rnn_forward(x, a0, course)
+        expected, states = {"a": a}, {"a": net.hidden_states()}
+    else:
+        a, y_hat, c, _ = rnn.lstm_forward(x, a0, course)
+        expected, states = {"a": a, "c": c}, dict(zip("ac", net.hidden_states()))
+    assert y_fast.shape == y_hat.shape == (n_y, m, T_x)
+    parity.close(f"ŷ<t> after {steps} steps", y_fast, y_hat, **t, formula=formula)
+    for key, value in expected.items():
+        assert states[key].shape == value.shape == (n_a, m, T_x)
+        parity.close(f"{key}<t> after {steps} steps", states[key], value, **t, formula=formula)
     parity.close("cost, every step", np.array(costs_fast), np.array(costs), **t, formula=formula)
     for key, value in net.course_parameters().items():
         parity.close(f"{key} after {steps} steps", value, course[key], **t, formula=formula)
