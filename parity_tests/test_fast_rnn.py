@@ -151,6 +151,33 @@ def test_fast_recurrent_matches_torch(device, parity, cell, dtype, data):
                      formula=formula)
 
 
+@pytest.mark.parametrize("cell", ["rnn", "lstm"])
+def test_fast_recurrent_summed_loss(parity, cell):
+    """loss="sum" (the dinosaur model's form, no 1/(m T_x)): the cost, step()'s returned
+    cost and the gradients are the course form's mean-loss ones times m T_x."""
+    rng = np.random.default_rng(5)
+    n_x, n_a, n_y, m, T_x = 4, 5, 3, 6, 4
+    parameters = random_parameters(rng, cell, n_x, n_a, n_y)
+    x = rng.standard_normal((n_x, m, T_x))
+    Y = np.eye(n_y)[:, rng.integers(0, n_y, size=(m, T_x))]
+    a0 = np.zeros((n_a, m))
+    _, cost, grads = course_step(cell, parameters, x, a0, Y)
+    net = FAST[cell](parameters, loss="sum")
+    net.forward(x, a0)
+    total = net.cost(Y)
+    net.backward(Y)
+    fast = net.gradients()
+    t = tolerance(np.float64, steps_through_time(n_x, n_a, n_y, m, T_x, cell))
+    formula = {"rnn": "c5.fast_rnn", "lstm": "c5.fast_lstm"}[cell]
+    assert total > 0
+    parity.close("summed J", np.asarray(total), np.asarray(cost * m * T_x), **t, formula=formula)
+    for key, value in grads.items():
+        parity.close(f"{key}, summed loss", fast[key], value * (m * T_x), **t, formula=formula)
+    stepped = FAST[cell](parameters, loss="sum").step(x, Y, 0.0)
+    parity.close("step()'s summed J", np.asarray(stepped), np.asarray(cost * m * T_x), **t,
+                 formula=formula)
+
+
 @pytest.mark.parametrize("shards, workers", [(1, "threads"), (3, "threads"), (3, "processes")])
 @pytest.mark.parametrize("cell", ["rnn", "lstm"])
 def test_fast_recurrent_trains_like_course_form(parity, cell, shards, workers):
