@@ -10,7 +10,7 @@ import numbers
 
 import numpy as np
 
-from ._blas import ThreadPolicy
+from ._validate_fast_nn import check_thread_policy  # the MLP's (fast_bn imports it from here)
 
 OUTPUTS = ("sigmoid", "softmax")
 OPTIMIZERS = ("gd", "momentum", "adam")
@@ -62,9 +62,7 @@ def check_init(self, parameters, output, keep_prob, dtype, optimizer, learning_b
         _number(name, value, 0, 1)
     _number("adam_epsilon", adam_epsilon, 0, low_open=True)
     _number("epsilon", epsilon, 0, low_open=True)
-    if thread_policy is not None and not isinstance(thread_policy, ThreadPolicy):
-        raise ValueError(f"thread_policy: expected a scratch._blas.ThreadPolicy or None, "
-                         f"got {type(thread_policy).__name__}")
+    check_thread_policy(self, thread_policy)
     L = _bn_layers(parameters)
     shapes = {k: np.shape(v) for k, v in parameters.items()}
     n_prev = shapes["W1"][1] if len(shapes["W1"]) == 2 else None
@@ -89,12 +87,6 @@ def check_init(self, parameters, output, keep_prob, dtype, optimizer, learning_b
         raise ValueError(f"dtype: expected float32 or float64, got {dtype}")
     return (self, parameters, output, keep_prob, dtype, optimizer, learning_beta, beta1,
             beta2, adam_epsilon, epsilon, stats_beta, thread_policy)
-
-
-def check_thread_policy(self, policy):
-    if policy is not None and not isinstance(policy, ThreadPolicy):
-        raise ValueError(f"thread_policy: expected a scratch._blas.ThreadPolicy or None, "
-                         f"got {type(policy).__name__}")
 
 
 def _check_array(net, name, a, rows):

@@ -68,7 +68,7 @@ from ._validate_fast_bn import (  # noqa: F401  (OUTPUTS, OPTIMIZERS: re-exporte
     check_learning_rate,
     check_thread_policy,
 )
-from .cost import LOG_CLAMP
+from .fast_nn import _cross_entropy
 
 
 class BatchNormNet:
@@ -248,19 +248,7 @@ class BatchNormNet:
     def cost(self, Y):
         """J of the last forward pass, a Python float, each log clamped at -100:
         softmax: -(1/m) sum Y log A[L];  sigmoid: -(1/m) sum(Y log A + (1 - Y) log(1 - A))."""
-        A, m, log_ = self.A[self.L], self.m, self._log
-        with np.errstate(divide="ignore"):
-            np.log(A, out=log_)
-        np.maximum(log_, LOG_CLAMP, out=log_)
-        with self._blas as blas:
-            J = blas.vdot(Y, log_)                           # Y . log A
-            if self.output == "sigmoid":
-                np.subtract(1, A, out=log_)
-                with np.errstate(divide="ignore"):
-                    np.log(log_, out=log_)
-                np.maximum(log_, LOG_CLAMP, out=log_)
-                J += np.sum(log_) - blas.vdot(Y, log_)       # (1 - Y) . log(1 - A)
-        return float(-J / m)
+        return _cross_entropy(self, Y)
 
     # ------------------------------------------------------------------ backward
     @checked(check_labels)

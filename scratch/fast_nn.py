@@ -176,19 +176,7 @@ class MLP:
                    = -(1/m) (Y . log A[L] + sum log(1 - A[L]) - Y . log(1 - A[L]))
         softmax: J = -(1/m) sum_i sum_k Y_ki log A[L]_ki
         """
-        A, m, log_ = self.A[self.L], self.m, self._log
-        with np.errstate(divide="ignore"):
-            np.log(A, out=log_)
-        np.maximum(log_, LOG_CLAMP, out=log_)
-        with self._blas as blas:
-            J = blas.vdot(Y, log_)                           # Y . log A
-            if self.output == "sigmoid":
-                np.subtract(1, A, out=log_)
-                with np.errstate(divide="ignore"):
-                    np.log(log_, out=log_)
-                np.maximum(log_, LOG_CLAMP, out=log_)
-                J += np.sum(log_) - blas.vdot(Y, log_)       # (1 - Y) . log(1 - A)
-        return float(-J / m)
+        return _cross_entropy(self, Y)
 
     # ------------------------------------------------------------------ backward
     @checked(check_labels)
@@ -289,6 +277,26 @@ class MLP:
         for l in range(1, self.L + 1):
             out[f"dW{l}"], out[f"db{l}"] = self.dW[l].copy(), self.db[l].copy()
         return out
+
+
+def _cross_entropy(net, Y):
+    """J of ``net``'s last forward pass (its A[L], m, output, a log buffer and a BLAS
+    session), each log clamped at -100: softmax -(1/m) sum Y log A[L]; sigmoid
+    -(1/m) (Y . log A[L] + sum log(1 - A[L]) - Y . log(1 - A[L])). Shared by the fast
+    paths of the MLP and of the batch-norm network."""
+    A, m, log_ = net.A[net.L], net.m, net._log
+    with np.errstate(divide="ignore"):
+        np.log(A, out=log_)
+    np.maximum(log_, LOG_CLAMP, out=log_)
+    with net._blas as blas:
+        J = blas.vdot(Y, log_)                           # Y . log A
+        if net.output == "sigmoid":
+            np.subtract(1, A, out=log_)
+            with np.errstate(divide="ignore"):
+                np.log(log_, out=log_)
+            np.maximum(log_, LOG_CLAMP, out=log_)
+            J += np.sum(log_) - blas.vdot(Y, log_)       # (1 - Y) . log(1 - A)
+    return float(-J / m)
 
 
 def theoretical_memory(layer_dims, m, dtype):
