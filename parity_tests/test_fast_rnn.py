@@ -151,6 +151,33 @@ def test_fast_recurrent_matches_torch(device, parity, cell, dtype, data):
                      formula=formula)
 
 
+@pytest.mark.parametrize("chunk, T_x", [(1, 4), (3, 7), (None, 2 * fast_rnn.FACTOR_STEPS + 3)])
+def test_lstm_gate_factors_in_chunks_of_steps(parity, monkeypatch, chunk, T_x):
+    """The LSTM's backward forms its gate factors a chunk of FACTOR_STEPS time steps at a
+    time (the hypothesis tests draw T_x <= 7, one chunk): chunks of 1 and of 3 steps (the
+    last one short), and the default's with two full chunks and a short one, give the
+    course form's gradients."""
+    if chunk is not None:
+        monkeypatch.setattr(fast_rnn, "FACTOR_STEPS", chunk)
+    rng = np.random.default_rng(11)
+    n_x, n_a, n_y, m = 3, 5, 4, 3
+    parameters = random_parameters(rng, "lstm", n_x, n_a, n_y)
+    x = rng.standard_normal((n_x, m, T_x))
+    Y = np.eye(n_y)[:, rng.integers(0, n_y, size=(m, T_x))]
+    a0 = rng.standard_normal((n_a, m))
+    _, cost, grads = course_step("lstm", parameters, x, a0, Y)
+    net = fast_rnn.LSTM(parameters)
+    net.forward(x, a0)
+    net.backward(Y)
+    assert len(net._shards[0][2].Qc) == min(T_x, fast_rnn.FACTOR_STEPS)
+    fast = net.gradients()
+    n = steps_through_time(n_x, n_a, n_y, m, T_x, "lstm")
+    for key, value in grads.items():
+        parity.close(f"{key}, factors in chunks of {chunk or fast_rnn.FACTOR_STEPS} of "
+                     f"{T_x} steps", fast[key], value, **tol(np.float64, n, value),
+                     formula="c5.fast_lstm")
+
+
 @pytest.mark.parametrize("cell", ["rnn", "lstm"])
 def test_fast_recurrent_summed_loss(parity, cell):
     """loss="sum" (the dinosaur model's form, no 1/(m T_x)): the cost, step()'s returned
