@@ -153,10 +153,10 @@ def test_fast_recurrent_matches_torch(device, parity, cell, dtype, data):
 
 @pytest.mark.parametrize("chunk, T_x", [(1, 4), (3, 7), (None, 2 * fast_rnn.FACTOR_STEPS + 3)])
 def test_lstm_gate_factors_in_chunks_of_steps(parity, monkeypatch, chunk, T_x):
-    """The LSTM's backward forms its gate factors a chunk of FACTOR_STEPS time steps at a
-    time (the hypothesis tests draw T_x <= 7, one chunk): chunks of 1 and of 3 steps (the
-    last one short), and the default's with two full chunks and a short one, give the
-    course form's gradients."""
+    """The LSTM's backward forms its gate factors and its weight gradient a chunk of
+    FACTOR_STEPS time steps at a time (the hypothesis tests draw T_x <= 7, one chunk):
+    chunks of 1 and of 3 steps (the last one short), and the default's with two full
+    chunks and a short one, give the course form's gradients."""
     if chunk is not None:
         monkeypatch.setattr(fast_rnn, "FACTOR_STEPS", chunk)
     rng = np.random.default_rng(11)

@@ -18,7 +18,9 @@ what a profiler finds in those forms taken out:
   softmax; backward: dZ_y = (Ŷ - Y) / (m T_x) for all steps, [dWya | dby] and dA_y the same;
 - backward through time keeps dz<t> of every step and forms the weight gradients once, at
   the end: [dWaa | dba | dWax] = dZ H^T, one product over all T_x m columns (dZ and H
-  copied once into (n, T_x m) for it), instead of three outer products and a sum per step;
+  copied once into (n, T_x m) for it), instead of three outer products and a sum per step
+  (the LSTM: one product per chunk of :data:`FACTOR_STEPS` steps, as each chunk is done,
+  its dZ and H copied while they are in the cache, the chunks' products added);
 - g'(z) from the stored activations, for all steps in one array operation: tanh' = 1 - a^2;
   for the LSTM, each gate's derivative already multiplied by what multiplies it in the
   chain rule (for :data:`FACTOR_STEPS` steps at a time, just before backward through
@@ -49,9 +51,11 @@ from .cost import LOG_CLAMP
 from .rnn import LSTM_KEYS, RNN_KEYS
 
 #: the LSTM's backward forms its gate factors (:meth:`LSTM._factors`) for this many time
-#: steps at a time, just before backward through time reaches them: their arrays then stay
-#: in the cache (m = 64, n_a = 128, float32: 1.37 ms for all 32 steps at once, 0.95 ms
-#: in chunks of 8), and the buffers are 8 steps long instead of T_x
+#: steps at a time, just before backward through time reaches them, and the chunk's share
+#: of the weight gradient as soon as it is through: their arrays are then in the cache
+#: (m = 64, n_a = 128, float32, the bench's step: the factors 1.37 ms for all 32 steps at
+#: once, 0.95 ms in chunks of 8; the weight gradient with its copies 3.66 -> 3.14 ms), and
+#: those buffers are 8 steps long instead of T_x
 FACTOR_STEPS = 8
 
 #: the LSTM's gates in the order of the rows of its stacked W: the sigmoid gates first
@@ -90,12 +94,13 @@ class _Buffers:
         self.dA = np.empty((T_x, n_a, m), dtype)                 # Wya^T dZ_y, then dA<t>
         self.da = np.empty((n_a, m), dtype)                      # what step t sends to t - 1
         self.dWy_t = np.empty((T_x, n_y, n_a + 1), dtype)        # [dWya | dby] of each step
-        self.dZ_cols = np.empty((gates * n_a, T_x, m), dtype)    # dZ and H as (n, T_x m)
-        self.H_cols = np.empty((K, T_x, m), dtype)
+        k = T_x if gates == 1 else min(T_x, FACTOR_STEPS)          # the LSTM's chunk of steps
+        self.dZ_cols = np.empty((gates * n_a, k, m), dtype)      # dZ and H as (n, k m)
+        self.H_cols = np.empty((K, k, m), dtype)
         if gates == 4:
             self.C = np.zeros((T_x + 1, n_a, m), dtype)          # c<t> in block t + 1
             self.tanh_c = np.empty((T_x, n_a, m), dtype)
-            k = min(T_x, FACTOR_STEPS)                           # the factors' chunk of steps
+            self.dW_part = np.empty((gates * n_a, K), dtype)     # a chunk's share of dW
             self.Qc = np.empty((k, n_a, m), dtype)               # Γo (1 - tanh^2 c)
             self.gate_f = np.empty((k, n_a, m), dtype)           # Γf, for dc_prev
             self.spare = np.empty((k, n_a, m), dtype)
@@ -253,13 +258,15 @@ class _Sequence:
         np.sum(b.dWy_t, axis=0, out=b.dWy_b)
         np.matmul(self.Wy_b[:, :n_a].T, dZ_y, out=b.dA)
 
-    def _weight_gradient(self, blas, b):
-        """[dW_h | db | dW_x] = sum_t dz<t> [a<t-1>; 1; x<t>]^T, as one product over the
-        T_x m columns."""
+    def _weight_gradient(self, blas, b, t0=0, t1=None, out=None):
+        """[dW_h | db | dW_x] = sum_t dz<t> [a<t-1>; 1; x<t>]^T over steps t0 .. t1 - 1 (all
+        by default), as one product over their (t1 - t0) m columns, into ``out`` (b.dW)."""
         rows, K = self.W.shape
-        np.copyto(b.dZ_cols, b.Z.transpose(1, 0, 2))
-        np.copyto(b.H_cols, b.H[:b.T_x].transpose(1, 0, 2))
-        blas.matmul(b.dZ_cols.reshape(rows, -1), b.H_cols.reshape(K, -1).T, out=b.dW)
+        t1 = b.T_x if t1 is None else t1
+        dZ, H = b.dZ_cols[:, :t1 - t0], b.H_cols[:, :t1 - t0]
+        np.copyto(dZ, b.Z[t0:t1].transpose(1, 0, 2))
+        np.copyto(H, b.H[t0:t1].transpose(1, 0, 2))
+        blas.matmul(dZ.reshape(rows, -1), H.reshape(K, -1).T, out=b.dW if out is None else out)
 
     def _gather_gradients(self, shards, sums=()):
         """dW and [dWya | dby]: the shards' sums added (``sums``: (dW, dWy_b) of shards
@@ -551,7 +558,11 @@ class LSTM(_Sequence):
                 if t:
                     blas.matmul(W_h_T, g, out=da)             # da_prev = W_h^T dΓ
                     dc *= b.gate_f[t - t0]                    # dc_prev = dc Γf
-        self._weight_gradient(blas, b)
+            if t1 == T:                                       # the chunk's share of dW
+                self._weight_gradient(blas, b, t0, t1)
+            else:
+                self._weight_gradient(blas, b, t0, t1, out=b.dW_part)
+                b.dW += b.dW_part
 
     def _factors(self, b, t0, t1):
         """G := each gate's derivative times its partner in the chain rule, steps t0 .. t1 - 1:
