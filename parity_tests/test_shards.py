@@ -10,6 +10,7 @@ import time
 import numpy as np
 import pytest
 
+import scratch._shards as shards
 from scratch._blas import ThreadPolicy
 from scratch._shards import (MODE_ENV, ShardError, ShardProcess, gather, live_workers,
                              shard_workers)
@@ -58,6 +59,51 @@ def test_a_worker_reports_what_its_replica_took():
     big.close()
     assert big not in live_workers() and small in live_workers()
     small.close()
+
+
+def _arrays():
+    rng = np.random.default_rng(0)
+    big = rng.standard_normal((300, 200))                         # 480 KB
+    return [rng.standard_normal((3, 4)).astype(np.float32), big, big[::2, ::3],
+            np.arange(7) > 3, np.empty((0, 5))]
+
+
+@pytest.mark.parametrize("arena", ["shared", "too small", "no eventfd"])
+def test_arrays_travel_both_ways_whole_and_independent(monkeypatch, arena):
+    """Arrays go out through the shared segment and come back from it (a strided one as
+    pickle sends it, a contiguous copy): equal, with their dtype and shape; writable; copies that the next call does not overwrite.
+    Where an array does not fit (a 64 KB segment) it travels in the pickle on the socket;
+    without an eventfd (not Linux) the sides sleep on the socket. After a pause longer than
+    the spin, with 480 KB on the socket, a call still answers at once (the bell rung
+    before the send: rung after it, the sender's blocked write and the sleeping reader
+    waited for each other until the 1 s timeout)."""
+    if arena == "too small":
+        monkeypatch.setattr(shards, "ARENA_BYTES", 1 << 16)
+    if arena == "no eventfd":
+        monkeypatch.setattr(shards, "_bell", lambda: None)
+    worker = ShardProcess("builtins:list", [])
+    sent = _arrays()
+    for a in sent:
+        worker.start("append", a)
+        assert worker.result() is None
+    worker.start("copy")
+    back = worker.result()
+    worker.start("copy")
+    again = worker.result()
+    for a, b in zip(sent, back):
+        assert b.dtype == a.dtype and b.shape == a.shape and np.array_equal(a, b)
+        assert b.flags.writeable
+    back[1][...] = 0                                             # not the segment's bytes
+    assert np.array_equal(again[1], sent[1])
+    time.sleep(10 * shards.SPIN_S)                               # both sides asleep
+    t0 = time.perf_counter()
+    worker.start("append", sent[1])
+    worker.result()
+    worker.start("__len__")
+    assert worker.result() == len(sent) + 1
+    assert time.perf_counter() - t0 < 0.5
+    worker.close()
+    assert _gone(worker._proc)
 
 
 def test_gather_collects_every_answer_before_raising():
