@@ -556,9 +556,20 @@ def _calibrate(fn, sync, target_s):
 #: its run (OpenMP's and OpenBLAS's wait policies), and were charged to whoever ran next
 SETTLE_S = 0.05
 
+#: untimed steps after the pause, before each timed run: the first step after it wakes
+#: the side's sleeping threads or shard workers and finds cold caches. Measured on this
+#: project's 2-CPU machine (m = 64, float32, medians of 15 pauses of 50 ms): the LSTM's
+#: first step 9.9 ms against 7.2-7.6 after it (torch, 2 threads) and 14.7 against 12.6
+#: (NumPy, 1 thread); the CNN's 8.4 against 5.9-6.6 (torch) and 6.6 against 4.7-4.8
+#: (NumPy), 2 threads. A waking process seems to wait for the idle CPU's next 4 ms tick
+#: here (a worker woken after 0.2 s answered an empty call in 3.7-3.9 ms, at once 0.02
+#: ms). Runs of 2 to 6 steps (--quick) carried that unevenly into the ratios.
+WARMUP_STEPS = 1
+
 
 def time_interleaved(steps: dict, repeats: int, target_s: float, syncs: dict | None = None):
-    """{name: step closure} -> {name: [seconds per step of each run]}, runs interleaved."""
+    """{name: step closure} -> {name: [seconds per step of each run]}, runs interleaved;
+    before each run a pause of SETTLE_S and WARMUP_STEPS untimed steps."""
     syncs = syncs or {}
     noop = lambda: None  # noqa: E731
     counts = {k: _calibrate(f, syncs.get(k, noop), target_s) for k, f in steps.items()}
@@ -570,6 +581,9 @@ def time_interleaved(steps: dict, repeats: int, target_s: float, syncs: dict | N
             f, n, sync = steps[k], counts[k], syncs.get(k, noop)
             sync()
             time.sleep(SETTLE_S)
+            for _ in range(WARMUP_STEPS):
+                f()
+            sync()
             t0 = time.perf_counter()
             for _ in range(n):
                 f()
