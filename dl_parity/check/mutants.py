@@ -592,8 +592,6 @@ def run(mode: str = "quick", modules: list[str] | None = None, n_operators: int 
 
     ``mutants`` (instead of the catalog and the sample) and ``stages_of(mutant)`` (instead of
     :func:`stages_for`) are for the tests of this module."""
-    from .equivalent import EQUIVALENT
-
     start = time.monotonic()
     all_modules = formula_modules()
     modules = modules or all_modules
@@ -603,24 +601,9 @@ def run(mode: str = "quick", modules: list[str] | None = None, n_operators: int 
                          f"catalog: {', '.join(all_modules)}")
     if n_operators is None:
         n_operators = QUICK_OPERATORS if mode == "quick" else FULL_OPERATORS
-    transitive = bool(transitive)
     if mutants is None:
-        mutants = []
-        if "mistake" in kinds:
-            mutants += mistake_mutants(modules)
-        if "operator" in kinds:
-            mutants += sample_operators(modules, n_operators if n_operators >= 0 else None, seed)
-    results: list[Result] = []
-    todo: list[tuple[Mutant, list[list[str]]]] = []
-    for m in mutants:
-        if m.kind == "operator" and m.key in EQUIVALENT:
-            results.append(Result(m, "equivalent", reason=EQUIVALENT[m.key]))
-            continue
-        stages = stages_of(m) if stages_of else stages_for(m, transitive)
-        if not stages:
-            results.append(Result(m, "error", reason=f"no parity test imports {m.module}"))
-            continue
-        todo.append((m, stages))
+        mutants = _select(modules, kinds, n_operators, seed)
+    results, todo = _sort_out(mutants, stages_of or (lambda m: stages_for(m, bool(transitive))))
 
     tmp = Path(tempfile.mkdtemp(prefix="dl-parity-mutants-", dir=workdir))
     previous = None
@@ -638,17 +621,7 @@ def run(mode: str = "quick", modules: list[str] | None = None, n_operators: int 
             baseline = _baseline(workers, tmp, sorted({tuple(files) for _, stages in todo
                                                        for files in stages[1:] or stages}), log)
             slowest = max(baseline.values(), default=60.0)
-        job_list = []
-        for i, (m, stages) in enumerate(todo):
-            root = tmp / f"m{i}"
-            _copy_scratch(root)
-            if m.kind == "operator":
-                (root / m.path).write_text(mutated_source(m), encoding="utf-8")
-            limit = max(baseline.get(tuple(s), slowest) for s in stages)
-            job_list.append({"id": i, "root": str(root), "stages": stages,
-                             "mistake": m.key if m.kind == "mistake" else None,
-                             "timeout": 3 * limit + 30, "markers": MARKERS,
-                             "log": str(tmp / f"m{i}.log"), "first_failure": str(tmp / f"m{i}.fail")})
+        job_list = _jobs(todo, tmp, baseline, slowest)
         done = [0]
 
         def on_result(job, answer):
@@ -673,6 +646,53 @@ def run(mode: str = "quick", modules: list[str] | None = None, n_operators: int 
     order = {id(m): i for i, m in enumerate(mutants)}
     results.sort(key=lambda r: order[id(r.mutant)])
     return Run(mode, seed, modules, results, baseline, time.monotonic() - start)
+
+
+def _select(modules, kinds, n_operators, seed) -> list[Mutant]:
+    """The catalogued mistakes of ``modules`` and a sample of ``n_operators`` operator mutants
+    (all where negative), of the ``kinds`` asked for."""
+    mutants = []
+    if "mistake" in kinds:
+        mutants += mistake_mutants(modules)
+    if "operator" in kinds:
+        mutants += sample_operators(modules, n_operators if n_operators >= 0 else None, seed)
+    return mutants
+
+
+def _sort_out(mutants, stages_of):
+    """(results, todo): the mutants known equivalent or with no test to run, as results;
+    the others with their test stages, to run."""
+    from .equivalent import EQUIVALENT
+
+    results: list[Result] = []
+    todo: list[tuple[Mutant, list[list[str]]]] = []
+    for m in mutants:
+        if m.kind == "operator" and m.key in EQUIVALENT:
+            results.append(Result(m, "equivalent", reason=EQUIVALENT[m.key]))
+            continue
+        stages = stages_of(m)
+        if not stages:
+            results.append(Result(m, "error", reason=f"no parity test imports {m.module}"))
+            continue
+        todo.append((m, stages))
+    return results, todo
+
+
+def _jobs(todo, tmp: Path, baseline: dict, slowest: float) -> list[dict]:
+    """One job per mutant to run: a copy of scratch/ under ``tmp`` (the operator mutant's
+    file mutated in it), its test stages, and a timeout of 3 x its slowest stage + 30 s."""
+    job_list = []
+    for i, (m, stages) in enumerate(todo):
+        root = tmp / f"m{i}"
+        _copy_scratch(root)
+        if m.kind == "operator":
+            (root / m.path).write_text(mutated_source(m), encoding="utf-8")
+        limit = max(baseline.get(tuple(s), slowest) for s in stages)
+        job_list.append({"id": i, "root": str(root), "stages": stages,
+                         "mistake": m.key if m.kind == "mistake" else None,
+                         "timeout": 3 * limit + 30, "markers": MARKERS,
+                         "log": str(tmp / f"m{i}.log"), "first_failure": str(tmp / f"m{i}.fail")})
+    return job_list
 
 
 def _tail(path: Path, n: int = 6) -> str:
