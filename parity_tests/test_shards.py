@@ -33,6 +33,8 @@ def test_a_worker_answers_calls_and_reports_its_errors():
         worker.result()
     worker.start("total")                               # still serving after an error
     assert worker.result() == 4
+    with pytest.raises(ShardError, match=r"no call to wait for: call start\(\) before result"):
+        worker.result()                                 # not a wait for ever
     with pytest.raises(ShardError, match="still busy"):
         worker.start("total")
         worker.start("total")

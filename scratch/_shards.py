@@ -310,7 +310,10 @@ class ShardProcess:
 
     def result(self):
         """The result of the call :meth:`start` sent (waits for it); a worker's exception is
-        raised here as :class:`ShardError` with the worker's traceback."""
+        raised here as :class:`ShardError` with the worker's traceback; with no call sent,
+        a :class:`ShardError` at once (there is nothing to wait for)."""
+        if not self._waiting:
+            raise ShardError("no call to wait for: call start() before result()")
         self._waiting = False
         try:
             _await(self._sock, self._bells[1])
