@@ -92,8 +92,13 @@ def test_fast_word2vec_trains_like_course_form(dtype, data):
     parameters, steps = data.draw(batches(dtype, steps=4))
     net = SkipGram(parameters)
     for i, (c, t) in enumerate(steps):
-        cost, _, parameters = course_step(parameters, c, t, 4.0)
-        assert net.step(c, t, 4.0) == cost, f"step {i}: cost"
+        # OpenBLAS can raise the "invalid" flag on finite float32 products (numpy#24067; seen
+        # once in CI here, finite inputs, not reproducible alone): finiteness asserted instead
+        with np.errstate(invalid="ignore"):
+            cost, _, parameters = course_step(parameters, c, t, 4.0)
+            fast_cost = net.step(c, t, 4.0)
+        assert np.isfinite(cost) and all(np.isfinite(v).all() for v in parameters.values())
+        assert fast_cost == cost, f"step {i}: cost"
         assert_same(net.course_parameters(), parameters, f"step {i}")
 
 
